@@ -1,0 +1,294 @@
+// basic_socket: what every socket shares (Asio's basic_socket).
+#ifndef BLITZ_BASIC_SOCKET_HPP
+#define BLITZ_BASIC_SOCKET_HPP
+
+#include <blitz/detail/socket_impl.hpp>
+#include <blitz/detail/socket_ops.hpp>
+#include <blitz/detail/socket_option.hpp>
+#include <blitz/detail/throw_error.hpp>
+#include <blitz/error.hpp>
+#include <blitz/io_context.hpp>
+#include <blitz/socket_base.hpp>
+
+#include <type_traits>
+#include <utility>
+
+namespace blitz {
+
+template <class Protocol, class Executor = io_context::executor_type>
+class basic_socket : public socket_base
+{
+public:
+  using executor_type = Executor;
+  using protocol_type = Protocol;
+  using endpoint_type = typename Protocol::endpoint;
+  using native_handle_type = int;
+  using lowest_layer_type = basic_socket;
+
+  explicit basic_socket(io_context& ctx) : ex_(ctx.get_executor()), impl_(ctx.impl()) {}
+  explicit basic_socket(const executor_type& ex) : ex_(ex), impl_(ex.context().impl()) {}
+  basic_socket(io_context& ctx, const protocol_type& p) : basic_socket(ctx) { open(p); }
+  basic_socket(io_context& ctx, const endpoint_type& ep) : basic_socket(ctx)
+  {
+    open(ep.protocol());
+    bind(ep);
+  }
+  basic_socket(io_context& ctx, const protocol_type& p, native_handle_type fd)
+    : basic_socket(ctx)
+  {
+    assign(p, fd);
+  }
+  basic_socket(basic_socket&& other) noexcept = default;
+  basic_socket& operator=(basic_socket&& other) noexcept = default;
+
+  executor_type get_executor() const noexcept { return ex_; }
+  lowest_layer_type& lowest_layer() noexcept { return *this; }
+  const lowest_layer_type& lowest_layer() const noexcept { return *this; }
+
+  void open(const protocol_type& p = protocol_type())
+  {
+    boost::system::error_code ec;
+    open(p, ec);
+    detail::throw_error(ec, "open");
+  }
+  void open(const protocol_type& p, boost::system::error_code& ec)
+  {
+    impl_.open(p.family(), p.type(), p.protocol(), ec);
+  }
+  void assign(const protocol_type& p, native_handle_type fd)
+  {
+    boost::system::error_code ec;
+    assign(p, fd, ec);
+    detail::throw_error(ec, "assign");
+  }
+  void assign(const protocol_type& p, native_handle_type fd, boost::system::error_code& ec)
+  {
+    impl_.assign(p.type(), fd, ec);
+  }
+  bool is_open() const noexcept { return impl_.is_open(); }
+  void close()
+  {
+    boost::system::error_code ec;
+    close(ec);
+    detail::throw_error(ec, "close");
+  }
+  void close(boost::system::error_code& ec) { impl_.close(ec); }
+  native_handle_type release()
+  {
+    boost::system::error_code ec;
+    int fd = release(ec);
+    detail::throw_error(ec, "release");
+    return fd;
+  }
+  native_handle_type release(boost::system::error_code& ec) { return impl_.release(ec); }
+  native_handle_type native_handle() noexcept { return impl_.native_handle(); }
+
+  void cancel()
+  {
+    boost::system::error_code ec;
+    cancel(ec);
+    detail::throw_error(ec, "cancel");
+  }
+  void cancel(boost::system::error_code& ec) { impl_.cancel(ec); }
+
+  void bind(const endpoint_type& ep)
+  {
+    boost::system::error_code ec;
+    bind(ep, ec);
+    detail::throw_error(ec, "bind");
+  }
+  void bind(const endpoint_type& ep, boost::system::error_code& ec)
+  {
+    impl_.bind(ep.data(), static_cast<::socklen_t>(ep.size()), ec);
+  }
+
+  void connect(const endpoint_type& ep)
+  {
+    boost::system::error_code ec;
+    connect(ep, ec);
+    detail::throw_error(ec, "connect");
+  }
+  void connect(const endpoint_type& ep, boost::system::error_code& ec)
+  {
+    if (!is_open())
+    {
+      open(ep.protocol(), ec);
+      if (ec)
+        return;
+    }
+    impl_.connect(ep.data(), static_cast<::socklen_t>(ep.size()), ec);
+  }
+
+  // handler(error_code). Opens the socket first if needed, as Asio does.
+  template <class ConnectHandler>
+  void async_connect(const endpoint_type& ep, ConnectHandler&& handler)
+  {
+    using op_t = detail::status_op<detail::decay_handler_t<ConnectHandler>>;
+    op_t* o = detail::new_op<op_t>(detail::io_kind::connect, std::forward<ConnectHandler>(handler));
+    if (!is_open())
+    {
+      boost::system::error_code ec;
+      open(ep.protocol(), ec);
+      if (ec)
+      {
+        impl_.post_immediate(o, ec);
+        return;
+      }
+    }
+    impl_.start_connect(o, ep.data(), static_cast<::socklen_t>(ep.size()));
+  }
+
+  void wait(wait_type w)
+  {
+    boost::system::error_code ec;
+    wait(w, ec);
+    detail::throw_error(ec, "wait");
+  }
+  void wait(wait_type w, boost::system::error_code& ec) { impl_.wait(wait_kind(w), ec); }
+
+  // handler(error_code) once the socket is ready for w.
+  template <class WaitHandler>
+  void async_wait(wait_type w, WaitHandler&& handler)
+  {
+    using op_t = detail::status_op<detail::decay_handler_t<WaitHandler>>;
+    impl_.start_op(detail::new_op<op_t>(wait_kind(w), std::forward<WaitHandler>(handler)));
+  }
+
+  template <class SettableSocketOption>
+  void set_option(const SettableSocketOption& o)
+  {
+    boost::system::error_code ec;
+    set_option(o, ec);
+    detail::throw_error(ec, "set_option");
+  }
+  template <class SettableSocketOption>
+  void set_option(const SettableSocketOption& o, boost::system::error_code& ec)
+  {
+    set_option_impl(o, ec, detail::socket_option::is_library_option<SettableSocketOption>());
+  }
+  template <class GettableSocketOption>
+  void get_option(GettableSocketOption& o) const
+  {
+    boost::system::error_code ec;
+    get_option(o, ec);
+    detail::throw_error(ec, "get_option");
+  }
+  template <class GettableSocketOption>
+  void get_option(GettableSocketOption& o, boost::system::error_code& ec) const
+  {
+    get_option_impl(o, ec, detail::socket_option::is_library_option<GettableSocketOption>());
+  }
+
+  endpoint_type local_endpoint() const
+  {
+    boost::system::error_code ec;
+    endpoint_type ep = local_endpoint(ec);
+    detail::throw_error(ec, "local_endpoint");
+    return ep;
+  }
+  endpoint_type local_endpoint(boost::system::error_code& ec) const
+  {
+    endpoint_type ep;
+    std::size_t len = ep.capacity();
+    impl_.local_endpoint(ep.data(), &len, ec);
+    if (ec)
+      return endpoint_type();
+    ep.resize(len);
+    return ep;
+  }
+  endpoint_type remote_endpoint() const
+  {
+    boost::system::error_code ec;
+    endpoint_type ep = remote_endpoint(ec);
+    detail::throw_error(ec, "remote_endpoint");
+    return ep;
+  }
+  endpoint_type remote_endpoint(boost::system::error_code& ec) const
+  {
+    endpoint_type ep;
+    std::size_t len = ep.capacity();
+    impl_.remote_endpoint(ep.data(), &len, ec);
+    if (ec)
+      return endpoint_type();
+    ep.resize(len);
+    return ep;
+  }
+
+  void shutdown(shutdown_type what)
+  {
+    boost::system::error_code ec;
+    shutdown(what, ec);
+    detail::throw_error(ec, "shutdown");
+  }
+  void shutdown(shutdown_type what, boost::system::error_code& ec)
+  {
+    impl_.shutdown(static_cast<int>(what), ec);
+  }
+
+  bool non_blocking() const noexcept { return impl_.non_blocking(); }
+  void non_blocking(bool mode)
+  {
+    boost::system::error_code ec;
+    non_blocking(mode, ec);
+    detail::throw_error(ec, "non_blocking");
+  }
+  void non_blocking(bool mode, boost::system::error_code& ec) { impl_.non_blocking(mode, ec); }
+
+  std::size_t available() const
+  {
+    boost::system::error_code ec;
+    std::size_t n = available(ec);
+    detail::throw_error(ec, "available");
+    return n;
+  }
+  std::size_t available(boost::system::error_code& ec) const { return impl_.available(ec); }
+
+protected:
+  ~basic_socket() = default;
+
+  static detail::io_kind wait_kind(wait_type w) noexcept
+  {
+    return w == wait_read ? detail::io_kind::wait_read
+         : w == wait_write ? detail::io_kind::wait_write : detail::io_kind::wait_error;
+  }
+
+  executor_type ex_;
+  detail::socket_impl impl_;
+  bool enable_connection_aborted_ = false;
+
+private:
+  template <class Option>
+  void set_option_impl(const Option& o, boost::system::error_code& ec, std::true_type)
+  {
+    enable_connection_aborted_ = o.value();
+    ec = boost::system::error_code();
+  }
+  template <class Option>
+  void set_option_impl(const Option& o, boost::system::error_code& ec, std::false_type)
+  {
+    Protocol p = protocol_for_options();
+    impl_.set_option(o.level(p), o.name(p), o.data(p), o.size(p), ec);
+  }
+  template <class Option>
+  void get_option_impl(Option& o, boost::system::error_code& ec, std::true_type) const
+  {
+    o = Option(enable_connection_aborted_);
+    ec = boost::system::error_code();
+  }
+  template <class Option>
+  void get_option_impl(Option& o, boost::system::error_code& ec, std::false_type) const
+  {
+    Protocol p = protocol_for_options();
+    std::size_t len = o.size(p);
+    impl_.get_option(o.level(p), o.name(p), o.data(p), &len, ec);
+    if (!ec)
+      o.resize(p, len);
+  }
+  // Options never depend on the address family for the protocols blitz-io has (only
+  // multicast ones do, and those inspect the socket themselves), so v4 stands in.
+  static Protocol protocol_for_options() { return Protocol::v4(); }
+};
+
+} // namespace blitz
+
+#endif

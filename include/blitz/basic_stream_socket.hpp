@@ -1,0 +1,150 @@
+// basic_stream_socket: a connected byte stream (Asio's basic_stream_socket).
+#ifndef BLITZ_BASIC_STREAM_SOCKET_HPP
+#define BLITZ_BASIC_STREAM_SOCKET_HPP
+
+#include <blitz/basic_socket.hpp>
+
+namespace blitz {
+
+template <class Protocol, class Executor = io_context::executor_type>
+class basic_stream_socket : public basic_socket<Protocol, Executor>
+{
+  using base = basic_socket<Protocol, Executor>;
+
+public:
+  using typename base::executor_type;
+  using typename base::protocol_type;
+  using typename base::endpoint_type;
+  using typename base::message_flags;
+
+  using base::base;
+  basic_stream_socket(basic_stream_socket&&) noexcept = default;
+  basic_stream_socket& operator=(basic_stream_socket&&) noexcept = default;
+
+  template <class MutableBufferSequence>
+  std::size_t read_some(const MutableBufferSequence& b)
+  {
+    boost::system::error_code ec;
+    std::size_t n = read_some(b, ec);
+    detail::throw_error(ec, "read_some");
+    return n;
+  }
+  template <class MutableBufferSequence>
+  std::size_t read_some(const MutableBufferSequence& b, boost::system::error_code& ec)
+  {
+    return receive(b, 0, ec);
+  }
+  template <class MutableBufferSequence>
+  std::size_t receive(const MutableBufferSequence& b, message_flags flags = 0)
+  {
+    boost::system::error_code ec;
+    std::size_t n = receive(b, flags, ec);
+    detail::throw_error(ec, "receive");
+    return n;
+  }
+  template <class MutableBufferSequence>
+  std::size_t receive(const MutableBufferSequence& b, message_flags flags,
+                      boost::system::error_code& ec)
+  {
+    ::iovec iov[detail::io_op::max_iov];
+    std::size_t n = to_iov(b, iov);
+    return this->impl_.receive(iov, n, flags, ec);
+  }
+
+  template <class ConstBufferSequence>
+  std::size_t write_some(const ConstBufferSequence& b)
+  {
+    boost::system::error_code ec;
+    std::size_t n = write_some(b, ec);
+    detail::throw_error(ec, "write_some");
+    return n;
+  }
+  template <class ConstBufferSequence>
+  std::size_t write_some(const ConstBufferSequence& b, boost::system::error_code& ec)
+  {
+    return send(b, 0, ec);
+  }
+  template <class ConstBufferSequence>
+  std::size_t send(const ConstBufferSequence& b, message_flags flags = 0)
+  {
+    boost::system::error_code ec;
+    std::size_t n = send(b, flags, ec);
+    detail::throw_error(ec, "send");
+    return n;
+  }
+  template <class ConstBufferSequence>
+  std::size_t send(const ConstBufferSequence& b, message_flags flags,
+                   boost::system::error_code& ec)
+  {
+    ::iovec iov[detail::io_op::max_iov];
+    std::size_t n = to_iov(b, iov);
+    return this->impl_.send(iov, n, flags, ec);
+  }
+
+  // handler(error_code, std::size_t bytes). Zero-length buffers complete at once (posted)
+  // with no bytes, as in Asio; a peer that closed gives error::eof.
+  template <class MutableBufferSequence, class ReadHandler>
+  void async_read_some(const MutableBufferSequence& b, ReadHandler&& handler)
+  {
+    start_transfer(detail::io_kind::recv, b, 0, std::forward<ReadHandler>(handler));
+  }
+  template <class MutableBufferSequence, class ReadHandler>
+  void async_receive(const MutableBufferSequence& b, ReadHandler&& handler)
+  {
+    start_transfer(detail::io_kind::recv, b, 0, std::forward<ReadHandler>(handler));
+  }
+  template <class MutableBufferSequence, class ReadHandler>
+  void async_receive(const MutableBufferSequence& b, message_flags flags, ReadHandler&& handler)
+  {
+    start_transfer(detail::io_kind::recv, b, flags, std::forward<ReadHandler>(handler));
+  }
+  template <class ConstBufferSequence, class WriteHandler>
+  void async_write_some(const ConstBufferSequence& b, WriteHandler&& handler)
+  {
+    start_transfer(detail::io_kind::send, b, 0, std::forward<WriteHandler>(handler));
+  }
+  template <class ConstBufferSequence, class WriteHandler>
+  void async_send(const ConstBufferSequence& b, WriteHandler&& handler)
+  {
+    start_transfer(detail::io_kind::send, b, 0, std::forward<WriteHandler>(handler));
+  }
+  template <class ConstBufferSequence, class WriteHandler>
+  void async_send(const ConstBufferSequence& b, message_flags flags, WriteHandler&& handler)
+  {
+    start_transfer(detail::io_kind::send, b, flags, std::forward<WriteHandler>(handler));
+  }
+
+private:
+  template <class BufferSequence>
+  static std::size_t to_iov(const BufferSequence& b, ::iovec* iov)
+  {
+    std::size_t n = 0;
+    auto it = blitz::buffer_sequence_begin(b);
+    auto end = blitz::buffer_sequence_end(b);
+    for (; it != end && n < detail::io_op::max_iov; ++it)
+    {
+      const_buffer cb(*it);
+      iov[n].iov_base = const_cast<void*>(cb.data());
+      iov[n].iov_len = cb.size();
+      ++n;
+    }
+    return n;
+  }
+
+  template <class BufferSequence, class Handler>
+  void start_transfer(detail::io_kind k, const BufferSequence& b, message_flags flags,
+                      Handler&& handler)
+  {
+    using op_t = detail::transfer_op<detail::decay_handler_t<Handler>>;
+    op_t* o = detail::new_op<op_t>(k, std::forward<Handler>(handler));
+    o->msg_flags_ = flags;
+    if (detail::fill_iov(o, b) == 0 && this->is_open())
+      this->impl_.post_immediate(o, boost::system::error_code());
+    else
+      this->impl_.start_op(o);
+  }
+};
+
+} // namespace blitz
+
+#endif

@@ -1,0 +1,71 @@
+// What the scheduler needs from an I/O backend. Two models fit behind it:
+//  - completion (io_uring, IOCP): start_op hands the operation to the kernel, run() collects
+//    finished operations;
+//  - readiness (epoll, kqueue): start_op tries the syscall at once and, on EAGAIN, parks the
+//    op on its descriptor; run() waits for readiness and performs parked ops. Completions are
+//    thereby emulated and the scheduler cannot tell the difference.
+#ifndef BLITZ_DETAIL_BACKEND_HPP
+#define BLITZ_DETAIL_BACKEND_HPP
+
+#include <blitz/detail/io_op.hpp>
+#include <blitz/detail/op_queue.hpp>
+
+#include <boost/system/error_code.hpp>
+#include <cstdint>
+#include <memory>
+
+namespace blitz {
+namespace detail {
+
+class scheduler;
+struct scheduler_options;
+
+// Each backend extends this with its own per-descriptor bookkeeping.
+struct descriptor_state
+{
+  int fd = -1;
+};
+
+class backend
+{
+public:
+  virtual ~backend() = default;
+  virtual const char* name() const noexcept = 0;
+
+  // Per-descriptor state lives from register to deregister (and, internally, until the
+  // kernel can no longer report anything for it). Deregistering completes every parked or
+  // in-flight op with operation_aborted; the caller closes the descriptor afterwards.
+  virtual descriptor_state* register_descriptor(int fd, boost::system::error_code& ec) = 0;
+  virtual void deregister_descriptor(descriptor_state* d) noexcept = 0;
+
+  // Starts o (already counted as work). Its completion reaches the scheduler through
+  // post_completion, never from inside this call's caller's handler invocation.
+  virtual void start_op(descriptor_state* d, io_op* o) = 0;
+  // Completes every op pending on d with operation_aborted (an op the kernel already
+  // finished completes with its real result).
+  virtual void cancel_ops(descriptor_state* d) noexcept = 0;
+
+  // Submits queued work and moves finished ops to ready, waiting at most timeout_ns for
+  // the first one (-1: no limit, 0: do not wait). Called by one thread at a time.
+  virtual void run(op_queue& ready, std::int64_t timeout_ns) = 0;
+  // Makes a concurrent or upcoming run() return promptly. Any thread.
+  virtual void interrupt() noexcept = 0;
+  // Whether ops are in flight, so the scheduler knows to reap between handler batches.
+  virtual bool has_pending() const noexcept = 0;
+  // The scheduler is being destroyed: every op still owned by the backend is destroyed
+  // without being invoked, after the kernel has let go of its memory.
+  virtual void shutdown() noexcept = 0;
+};
+
+// Picks and creates the backend: the option, then BLITZ_IO_BACKEND, then io_uring when a
+// ring can be created and probes, else epoll. Throws system_error if none can be created.
+std::unique_ptr<backend> make_backend(scheduler& s, const scheduler_options& opts);
+
+std::unique_ptr<backend> make_uring_backend(scheduler& s, unsigned entries,
+                                            boost::system::error_code& ec);
+std::unique_ptr<backend> make_epoll_backend(scheduler& s, boost::system::error_code& ec);
+
+} // namespace detail
+} // namespace blitz
+
+#endif

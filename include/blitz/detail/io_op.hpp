@@ -1,0 +1,97 @@
+// A socket operation described generically enough that every backend can carry it out:
+// io_uring turns the description into an SQE, epoll performs the syscall itself when the
+// descriptor is ready. Templates (the socket classes) fill the description; all syscall
+// logic is compiled once in libs/.
+#ifndef BLITZ_DETAIL_IO_OP_HPP
+#define BLITZ_DETAIL_IO_OP_HPP
+
+#include <blitz/detail/op.hpp>
+
+#include <cstdint>
+#include <sys/socket.h>
+#include <sys/uio.h>
+
+namespace blitz {
+namespace detail {
+
+enum class io_kind : std::uint8_t
+{
+  recv,       // recv / recvmsg into iov_
+  send,       // send / sendmsg from iov_, never raising SIGPIPE
+  accept,     // accept4; new descriptor in new_fd_
+  connect,    // a non-blocking connect already returned EINPROGRESS: wait, then SO_ERROR
+  wait_read,  // readiness only
+  wait_write,
+  wait_error
+};
+
+// io_op::direction: which readiness queue the op waits in on reactor backends.
+enum class io_direction : std::uint8_t
+{
+  read,
+  write,
+  error
+};
+
+struct descriptor_state;
+
+class io_op : public op
+{
+public:
+  // Enough for the common scatter/gather cases without making every op large; longer
+  // sequences transfer their first max_iov buffers, which read_some/write_some allow.
+  static constexpr unsigned max_iov = 8;
+
+  io_kind kind_;
+  bool stream_ = true;       // a zero-byte read on a stream with a non-empty buffer is eof
+  std::uint8_t iov_count_ = 0;
+  std::uint8_t backend_phase_ = 0; // backend-private: e.g. io_uring's poll-then-retry step
+  std::uint32_t backend_tag_ = 0;  // backend-private: e.g. the cancel generation at start
+  int fd_ = -1;
+  int msg_flags_ = 0;
+  int new_fd_ = -1;          // accept's result
+  ::sockaddr* addr_ = nullptr;    // accept: where the peer address goes (may be null)
+  ::socklen_t addrlen_ = 0;
+  descriptor_state* desc_ = nullptr;
+  ::iovec iov_[max_iov];
+  ::msghdr msg_;             // built on demand for multi-buffer transfers on io_uring
+
+  io_direction direction() const noexcept
+  {
+    switch (kind_)
+    {
+    case io_kind::recv:
+    case io_kind::accept:
+    case io_kind::wait_read:
+      return io_direction::read;
+    case io_kind::wait_error:
+      return io_direction::error;
+    default:
+      return io_direction::write;
+    }
+  }
+
+  std::size_t buffer_bytes() const noexcept
+  {
+    std::size_t n = 0;
+    for (unsigned i = 0; i < iov_count_; ++i)
+      n += iov_[i].iov_len;
+    return n;
+  }
+
+  // Records a kernel result (bytes, new fd, or -errno) as ec_/bytes_/new_fd_ with Asio's
+  // meaning: ECANCELED is operation_aborted, a zero-byte stream read is eof.
+  void set_result(int res) noexcept;
+
+  // Performs the syscall without blocking. Returns false when it would block (the op then
+  // waits for readiness), true when the op is complete (result recorded).
+  bool perform() noexcept;
+
+protected:
+  io_op(func_type f, io_kind k) noexcept : op(f), kind_(k) {}
+};
+
+} // namespace detail
+} // namespace blitz
+
+#endif

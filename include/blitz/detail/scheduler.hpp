@@ -1,0 +1,137 @@
+// The engine behind io_context: a queue of ready ops, a backend that turns kernel events into
+// ready ops, and the timers. Compiled once in libs/runtime; templates reach it only through
+// the few members below.
+//
+// Threads and queues. Any number of threads may call run(). Each running thread has a
+// private queue (thread_info) that it alone touches: handlers posted from inside a handler
+// and completions it reaped land there without a lock or an atomic. Posts from threads that
+// are not running this scheduler go to the shared queue under mutex_. One running thread at
+// a time is the reaper: it submits to and waits on the backend with mutex_ released; the
+// others wait on a condition variable for shared work (leader/follower, as in Asio).
+//
+// Work counting. outstanding_work_ counts handlers queued or running, I/O and timer ops in
+// flight, and work guards. run() returns when it reaches zero. A running thread accumulates
+// the work it adds in thread_info::private_work and folds it in after each handler, so a
+// handler that re-posts itself touches no atomic.
+#ifndef BLITZ_DETAIL_SCHEDULER_HPP
+#define BLITZ_DETAIL_SCHEDULER_HPP
+
+#include <blitz/detail/op_queue.hpp>
+#include <blitz/detail/timer_wheel.hpp>
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+
+namespace blitz {
+namespace detail {
+
+class backend;
+struct thread_info;
+
+enum class backend_kind
+{
+  automatic, // io_uring when a ring can be created and the opcodes probe, else epoll
+  uring,
+  epoll
+};
+
+struct scheduler_options
+{
+  backend_kind backend = backend_kind::automatic;
+  unsigned ring_entries = 256; // io_uring submission queue size
+};
+
+// A timer's share of the scheduler: its wheel entry and the waits queued on it.
+// Derives from the entry so an expired entry leads back to its waiters without offsetof.
+struct timer_state : wheel_entry
+{
+  op_queue waiters;
+};
+
+class scheduler
+{
+public:
+  explicit scheduler(const scheduler_options& opts);
+  ~scheduler();
+  scheduler(const scheduler&) = delete;
+  scheduler& operator=(const scheduler&) = delete;
+
+  std::size_t run();
+  std::size_t run_one();
+  // Runs until the steady-clock deadline (ns) passes; returns the handlers run.
+  std::size_t run_until_ns(std::int64_t deadline_ns, bool one);
+  std::size_t poll();
+  std::size_t poll_one();
+  void stop();
+  bool stopped() const noexcept;
+  void restart();
+
+  // A handler op that is ready now: counts one unit of work and queues it.
+  void post(op* o);
+  // Completion of an op whose work was counted when it started (I/O, timers).
+  void post_completion(op* o);
+  void post_completions(op_queue& ops);
+
+  void work_started() noexcept;
+  void work_finished() noexcept;
+
+  bool running_in_this_thread() const noexcept;
+
+  backend& io() noexcept { return *backend_; }
+  const char* backend_name() const noexcept;
+
+  // Timers. deadline_ns is on the steady clock. schedule counts the op as work.
+  void timer_schedule(timer_state& t, std::int64_t deadline_ns, op* wait);
+  std::size_t timer_cancel(timer_state& t);
+  std::size_t timer_cancel_one(timer_state& t);
+  // A timer object moved: its entry and waits go to the new object.
+  void timer_move(timer_state& to, timer_state& from);
+
+  static std::int64_t now_ns() noexcept;
+
+private:
+  friend struct thread_info;
+  std::size_t do_run(std::size_t max_handlers, std::int64_t deadline_ns, bool may_block);
+  bool wait_for_work(thread_info& ti, std::int64_t deadline_ns, bool may_block);
+  void reap(thread_info& ti, std::int64_t timeout_ns);
+  void expire_timers(op_queue& ready, std::int64_t now);
+  std::int64_t timer_timeout_ns(std::int64_t now);
+  void wake_one_locked(std::unique_lock<std::mutex>& lock);
+  void flush_private(thread_info& ti) noexcept;
+  void abandon_all() noexcept;
+
+  std::unique_ptr<backend> backend_;
+
+  // Lock order: mutex_ before timer_mutex_; the backend's own locks are never held while
+  // either is taken (the backend calls back into post_completion with no lock held).
+  mutable std::mutex mutex_;
+  std::condition_variable wakeup_;
+  op_queue shared_;
+  bool reaper_active_ = false;   // guarded by mutex_
+  bool reaper_waiting_ = false;  // reaper is (about to be) blocked in the backend; mutex_
+  int idle_threads_ = 0;         // threads waiting on wakeup_; mutex_
+  // Relaxed reads outside mutex_ are hints only (whether to share work); decisions that must
+  // not lose a wakeup re-read them under mutex_.
+  std::atomic<int> runners_{0};
+  // stop() writes under mutex_ and also wakes every thread, so the per-handler check in the
+  // run loop only needs to see the flag eventually: relaxed.
+  std::atomic<bool> stopped_{false};
+  // Increments need no ordering (the op being counted is published by a queue push that
+  // has its own synchronisation); the decrement that reaches zero is acq_rel so the thread
+  // that then stops the scheduler observes every handler's effects.
+  std::atomic<long> outstanding_work_{0};
+
+  std::mutex timer_mutex_;
+  timer_wheel wheel_;
+  // Earliest deadline the reaper is sleeping towards; a timer armed from another thread
+  // with an earlier deadline must interrupt it. Guarded by timer_mutex_.
+  std::int64_t reaper_wake_ns_ = INT64_MAX;
+};
+
+} // namespace detail
+} // namespace blitz
+
+#endif

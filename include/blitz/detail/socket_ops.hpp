@@ -1,0 +1,193 @@
+// Handler-typed socket ops. Each one is an io_op (the generic description the backends
+// execute) plus the user's handler and whatever the completion must produce (a connected
+// peer socket, an endpoint).
+#ifndef BLITZ_DETAIL_SOCKET_OPS_HPP
+#define BLITZ_DETAIL_SOCKET_OPS_HPP
+
+#include <blitz/buffer.hpp>
+#include <blitz/detail/io_op.hpp>
+#include <blitz/detail/slab_pool.hpp>
+
+#include <unistd.h>
+#include <utility>
+
+namespace blitz {
+namespace detail {
+
+// Copies up to io_op::max_iov buffers of seq into o; returns the total byte count.
+template <class BufferSequence>
+std::size_t fill_iov(io_op* o, const BufferSequence& seq)
+{
+  unsigned n = 0;
+  std::size_t total = 0;
+  auto it = blitz::buffer_sequence_begin(seq);
+  auto end = blitz::buffer_sequence_end(seq);
+  for (; it != end && n < io_op::max_iov; ++it)
+  {
+    const_buffer b(*it);
+    o->iov_[n].iov_base = const_cast<void*>(b.data());
+    o->iov_[n].iov_len = b.size();
+    total += b.size();
+    ++n;
+  }
+  o->iov_count_ = static_cast<std::uint8_t>(n);
+  return total;
+}
+
+// read_some / write_some / receive / send: handler(error_code, std::size_t).
+template <class Handler>
+class transfer_op final : public io_op
+{
+public:
+  template <class H>
+  transfer_op(io_kind k, H&& h) : io_op(&transfer_op::do_complete, k), handler_(std::forward<H>(h))
+  {
+  }
+
+private:
+  static void do_complete(void* owner, op* base)
+  {
+    transfer_op* self = static_cast<transfer_op*>(base);
+    Handler handler(std::move(self->handler_));
+    boost::system::error_code ec = self->ec_;
+    std::size_t n = self->bytes_;
+    delete_op(self);
+    if (owner)
+      handler(ec, n);
+  }
+
+  Handler handler_;
+};
+
+// connect / wait: handler(error_code).
+template <class Handler>
+class status_op final : public io_op
+{
+public:
+  template <class H>
+  status_op(io_kind k, H&& h) : io_op(&status_op::do_complete, k), handler_(std::forward<H>(h))
+  {
+  }
+
+private:
+  static void do_complete(void* owner, op* base)
+  {
+    status_op* self = static_cast<status_op*>(base);
+    Handler handler(std::move(self->handler_));
+    boost::system::error_code ec = self->ec_;
+    delete_op(self);
+    if (owner)
+      handler(ec);
+  }
+
+  Handler handler_;
+};
+
+// Closes an accepted descriptor nobody took ownership of (the op was destroyed, or handing
+// it to the peer socket failed): it must not leak.
+inline void close_orphan(int fd) noexcept
+{
+  if (fd >= 0)
+    ::close(fd);
+}
+
+// accept into an existing socket object: handler(error_code).
+template <class Socket, class Endpoint, class Handler>
+class accept_into_op final : public io_op
+{
+public:
+  template <class H>
+  accept_into_op(const typename Socket::protocol_type& proto, Socket& peer, Endpoint* peer_ep,
+                 H&& h)
+    : io_op(&accept_into_op::do_complete, io_kind::accept), proto_(proto), peer_(peer),
+      peer_ep_(peer_ep), handler_(std::forward<H>(h))
+  {
+    addr_ = peer_ep_ ? addr_storage_.data() : nullptr;
+    addrlen_ = static_cast<::socklen_t>(addr_storage_.capacity());
+  }
+
+private:
+  static void do_complete(void* owner, op* base)
+  {
+    accept_into_op* self = static_cast<accept_into_op*>(base);
+    Handler handler(std::move(self->handler_));
+    boost::system::error_code ec = self->ec_;
+    int fd = self->ec_ ? -1 : self->new_fd_;
+    Socket& peer = self->peer_;
+    typename Socket::protocol_type proto = self->proto_;
+    Endpoint* peer_ep = self->peer_ep_;
+    Endpoint addr = self->addr_storage_;
+    std::size_t addrlen = self->addrlen_;
+    delete_op(self);
+    if (!owner)
+    {
+      close_orphan(fd);
+      return;
+    }
+    if (fd >= 0)
+    {
+      peer.assign(proto, fd, ec);
+      if (ec)
+        close_orphan(fd);
+      else if (peer_ep)
+      {
+        addr.resize(addrlen);
+        *peer_ep = addr;
+      }
+    }
+    handler(ec);
+  }
+
+  typename Socket::protocol_type proto_;
+  Socket& peer_;
+  Endpoint* peer_ep_;
+  Endpoint addr_storage_;
+  Handler handler_;
+};
+
+// Move-accept: handler(error_code, Socket) with a new socket on the given context.
+template <class Socket, class Context, class Handler>
+class move_accept_op final : public io_op
+{
+public:
+  template <class H>
+  move_accept_op(const typename Socket::protocol_type& proto, Context& ctx, H&& h)
+    : io_op(&move_accept_op::do_complete, io_kind::accept), proto_(proto), ctx_(ctx),
+      handler_(std::forward<H>(h))
+  {
+  }
+
+private:
+  static void do_complete(void* owner, op* base)
+  {
+    move_accept_op* self = static_cast<move_accept_op*>(base);
+    Handler handler(std::move(self->handler_));
+    boost::system::error_code ec = self->ec_;
+    int fd = self->ec_ ? -1 : self->new_fd_;
+    Context& ctx = self->ctx_;
+    typename Socket::protocol_type proto = self->proto_;
+    delete_op(self);
+    if (!owner)
+    {
+      close_orphan(fd);
+      return;
+    }
+    Socket peer(ctx);
+    if (fd >= 0)
+    {
+      peer.assign(proto, fd, ec);
+      if (ec)
+        close_orphan(fd);
+    }
+    handler(ec, std::move(peer));
+  }
+
+  typename Socket::protocol_type proto_;
+  Context& ctx_;
+  Handler handler_;
+};
+
+} // namespace detail
+} // namespace blitz
+
+#endif

@@ -1,0 +1,203 @@
+// io_context: Asio's event loop, on io_uring or epoll chosen at run time.
+#ifndef BLITZ_IO_CONTEXT_HPP
+#define BLITZ_IO_CONTEXT_HPP
+
+#include <blitz/detail/handler_op.hpp>
+#include <blitz/detail/scheduler.hpp>
+
+#include <chrono>
+#include <cstddef>
+#include <memory>
+#include <type_traits>
+
+namespace blitz {
+
+class io_context
+{
+public:
+  class executor_type;
+  class work;
+  friend class executor_type;
+
+  // Which backend to use; `automatic` also honours BLITZ_IO_BACKEND=uring|epoll.
+  using backend_kind = detail::backend_kind;
+  struct options
+  {
+    backend_kind backend = backend_kind::automatic;
+    unsigned ring_entries = 256;
+  };
+
+  io_context() : io_context(options()) {}
+  // The hint is accepted for Asio compatibility; every context is safe to run from any
+  // number of threads.
+  explicit io_context(int /*concurrency_hint*/) : io_context(options()) {}
+  explicit io_context(const options& o) : impl_(new detail::scheduler(to_scheduler_options(o)))
+  {
+  }
+  io_context(const io_context&) = delete;
+  io_context& operator=(const io_context&) = delete;
+
+  // Handlers of operations still pending are destroyed, not invoked.
+  ~io_context() = default;
+
+  executor_type get_executor() noexcept;
+
+  std::size_t run() { return impl_->run(); }
+  std::size_t run_one() { return impl_->run_one(); }
+  std::size_t poll() { return impl_->poll(); }
+  std::size_t poll_one() { return impl_->poll_one(); }
+
+  template <class Rep, class Period>
+  std::size_t run_for(const std::chrono::duration<Rep, Period>& rel)
+  {
+    return impl_->run_until_ns(deadline_after(rel), false);
+  }
+  template <class Clock, class Duration>
+  std::size_t run_until(const std::chrono::time_point<Clock, Duration>& abs)
+  {
+    return impl_->run_until_ns(deadline_after(abs - Clock::now()), false);
+  }
+  template <class Rep, class Period>
+  std::size_t run_one_for(const std::chrono::duration<Rep, Period>& rel)
+  {
+    return impl_->run_until_ns(deadline_after(rel), true);
+  }
+  template <class Clock, class Duration>
+  std::size_t run_one_until(const std::chrono::time_point<Clock, Duration>& abs)
+  {
+    return impl_->run_until_ns(deadline_after(abs - Clock::now()), true);
+  }
+
+  void stop() { impl_->stop(); }
+  bool stopped() const noexcept { return impl_->stopped(); }
+  void restart() { impl_->restart(); }
+  void reset() { impl_->restart(); } // Asio's pre-1.66 name
+
+  // "io_uring" or "epoll".
+  const char* backend_name() const noexcept { return impl_->backend_name(); }
+
+  // Legacy io_service members.
+  template <class Handler>
+  void post(Handler&& h);
+  template <class Handler>
+  void dispatch(Handler&& h);
+
+  detail::scheduler& impl() noexcept { return *impl_; }
+
+private:
+  static detail::scheduler_options to_scheduler_options(const options& o)
+  {
+    detail::scheduler_options s;
+    s.backend = o.backend;
+    s.ring_entries = o.ring_entries;
+    return s;
+  }
+  template <class Rep, class Period>
+  static std::int64_t deadline_after(const std::chrono::duration<Rep, Period>& rel)
+  {
+    using namespace std::chrono;
+    if (rel <= duration<Rep, Period>::zero())
+      return detail::scheduler::now_ns();
+    // Saturate: run_for(hours::max()) must mean "a very long time", not overflow.
+    auto ns = duration_cast<duration<double, std::nano>>(rel).count();
+    std::int64_t now = detail::scheduler::now_ns();
+    if (ns >= static_cast<double>(INT64_MAX - now))
+      return INT64_MAX;
+    return now + static_cast<std::int64_t>(ns);
+  }
+
+  std::unique_ptr<detail::scheduler> impl_;
+};
+
+// Asio's pre-1.66 name.
+using io_service = io_context;
+
+class io_context::executor_type
+{
+public:
+  io_context& context() const noexcept { return *ctx_; }
+
+  void on_work_started() const noexcept { ctx_->impl_->work_started(); }
+  void on_work_finished() const noexcept { ctx_->impl_->work_finished(); }
+  bool running_in_this_thread() const noexcept { return ctx_->impl_->running_in_this_thread(); }
+
+  // Runs f inline when the caller is already inside this context's run(), else posts it.
+  template <class F, class Alloc = std::allocator<void>>
+  void dispatch(F&& f, const Alloc& = Alloc()) const
+  {
+    if (running_in_this_thread())
+    {
+      detail::decay_handler_t<F> tmp(std::forward<F>(f));
+      tmp();
+      return;
+    }
+    post(std::forward<F>(f));
+  }
+  template <class F, class Alloc = std::allocator<void>>
+  void post(F&& f, const Alloc& = Alloc()) const
+  {
+    using op_t = detail::post_op<detail::decay_handler_t<F>>;
+    ctx_->impl_->post(detail::new_op<op_t>(std::forward<F>(f)));
+  }
+  template <class F, class Alloc = std::allocator<void>>
+  void defer(F&& f, const Alloc& a = Alloc()) const
+  {
+    post(std::forward<F>(f), a);
+  }
+  // P0443-style execute, as Asio 1.81's executors also offer.
+  template <class F>
+  void execute(F&& f) const
+  {
+    post(std::forward<F>(f));
+  }
+
+  friend bool operator==(const executor_type& a, const executor_type& b) noexcept
+  {
+    return a.ctx_ == b.ctx_;
+  }
+  friend bool operator!=(const executor_type& a, const executor_type& b) noexcept
+  {
+    return a.ctx_ != b.ctx_;
+  }
+
+private:
+  friend class io_context;
+  explicit executor_type(io_context& c) noexcept : ctx_(&c) {}
+  io_context* ctx_;
+};
+
+inline io_context::executor_type io_context::get_executor() noexcept
+{
+  return executor_type(*this);
+}
+
+template <class Handler>
+void io_context::post(Handler&& h)
+{
+  get_executor().post(std::forward<Handler>(h));
+}
+
+template <class Handler>
+void io_context::dispatch(Handler&& h)
+{
+  get_executor().dispatch(std::forward<Handler>(h));
+}
+
+// Legacy: keeps run() from returning for lack of work while it exists.
+class io_context::work
+{
+public:
+  explicit work(io_context& c) : ctx_(&c) { ctx_->impl_->work_started(); }
+  work(const work& other) : ctx_(other.ctx_) { ctx_->impl_->work_started(); }
+  work& operator=(const work&) = delete;
+  ~work() { ctx_->impl_->work_finished(); }
+  io_context& get_io_context() const noexcept { return *ctx_; }
+  io_context& get_io_service() const noexcept { return *ctx_; }
+
+private:
+  io_context* ctx_;
+};
+
+} // namespace blitz
+
+#endif

@@ -1,0 +1,391 @@
+// The epoll backend: completions emulated from readiness.
+//
+// Registration is once per descriptor, edge-triggered, for every condition
+// (EPOLLIN|EPOLLOUT|EPOLLPRI|EPOLLRDHUP|EPOLLET): no epoll_ctl per operation. An operation
+// first tries its syscall speculatively; on EAGAIN it parks on its descriptor's queue for
+// that direction, and the reaper performs parked ops when an event says the direction is
+// ready. readiness.hpp explains how a stale event can never clear newer readiness.
+//
+// Lifetime: data.ptr is the epoll_descriptor. Deregistration deletes the epoll item before
+// the caller closes the fd (so a dup'd description or a reused fd number delivers nothing
+// to the old state), and the state itself is freed only at the start of a later run(), when
+// no event batch that might still name it is being processed.
+#include <blitz/detail/backend.hpp>
+#include <blitz/detail/scheduler.hpp>
+#include <blitz/detail/slab_pool.hpp>
+
+#include "readiness.hpp"
+
+#include <boost/intrusive/list.hpp>
+
+#include <atomic>
+#include <cerrno>
+#include <mutex>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+namespace blitz {
+namespace detail {
+namespace {
+
+struct epoll_descriptor
+  : descriptor_state,
+    boost::intrusive::list_base_hook<boost::intrusive::link_mode<boost::intrusive::normal_link>>
+{
+  // Guards the queues. Held while parked ops are performed, so an op never runs twice
+  // and per-direction FIFO order holds. Lock order: a descriptor's mutex, then
+  // epoll_backend::mutex_ (only in deregister), never the scheduler's.
+  std::mutex mutex;
+  op_queue queues[3]; // indexed by io_direction
+  readiness ready;
+  bool closed = false; // mutex
+};
+
+std::uint32_t direction_bits(io_direction d)
+{
+  switch (d)
+  {
+  case io_direction::read:
+    return readiness::readable | readiness::read_closed | readiness::error;
+  case io_direction::write:
+    return readiness::writable | readiness::write_closed | readiness::error;
+  default:
+    return readiness::priority | readiness::error;
+  }
+}
+
+std::uint32_t clear_bits(io_direction d)
+{
+  switch (d)
+  {
+  case io_direction::read:
+    return readiness::readable;
+  case io_direction::write:
+    return readiness::writable;
+  default:
+    return readiness::priority;
+  }
+}
+
+class epoll_backend final : public backend
+{
+public:
+  explicit epoll_backend(scheduler& s) : sched_(s) {}
+  bool init(boost::system::error_code& ec);
+  ~epoll_backend() override;
+
+  const char* name() const noexcept override { return "epoll"; }
+  descriptor_state* register_descriptor(int fd, boost::system::error_code& ec) override;
+  void deregister_descriptor(descriptor_state* d) noexcept override;
+  void start_op(descriptor_state* d, io_op* o) override;
+  void cancel_ops(descriptor_state* d) noexcept override;
+  void run(op_queue& ready, std::int64_t timeout_ns) override;
+  void interrupt() noexcept override;
+  bool has_pending() const noexcept override
+  {
+    // Relaxed: a hint for whether to poll between handler batches.
+    return parked_.load(std::memory_order_relaxed) > 0;
+  }
+  void shutdown() noexcept override;
+
+private:
+  void perform_parked(epoll_descriptor* d, op_queue& ready);
+  void free_dead();
+
+  scheduler& sched_;
+  int epfd_ = -1;
+  int event_fd_ = -1;
+  // Coalesces interrupts between two reaps; acq_rel as in the io_uring backend.
+  std::atomic<bool> wakeup_pending_{false};
+  std::atomic<long> parked_{0};
+
+  using desc_list = boost::intrusive::list<epoll_descriptor,
+      boost::intrusive::constant_time_size<false>>;
+  std::mutex mutex_; // guards live_ and dead_
+  desc_list live_;
+  desc_list dead_;
+};
+
+bool epoll_backend::init(boost::system::error_code& ec)
+{
+  epfd_ = ::epoll_create1(EPOLL_CLOEXEC);
+  if (epfd_ < 0)
+  {
+    ec.assign(errno, boost::system::system_category());
+    return false;
+  }
+  event_fd_ = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+  if (event_fd_ < 0)
+  {
+    ec.assign(errno, boost::system::system_category());
+    return false;
+  }
+  ::epoll_event ev{};
+  ev.events = EPOLLIN | EPOLLET;
+  ev.data.ptr = nullptr; // nullptr names the wakeup eventfd
+  if (::epoll_ctl(epfd_, EPOLL_CTL_ADD, event_fd_, &ev) < 0)
+  {
+    ec.assign(errno, boost::system::system_category());
+    return false;
+  }
+  return true;
+}
+
+epoll_backend::~epoll_backend()
+{
+  free_dead();
+  // States of sockets that outlive their io_context (undefined behaviour, as in Asio):
+  // at least their memory goes back.
+  while (!live_.empty())
+  {
+    epoll_descriptor* d = &live_.front();
+    live_.pop_front();
+    delete_op(d);
+  }
+  if (event_fd_ >= 0)
+    ::close(event_fd_);
+  if (epfd_ >= 0)
+    ::close(epfd_);
+}
+
+descriptor_state* epoll_backend::register_descriptor(int fd, boost::system::error_code& ec)
+{
+  epoll_descriptor* d = new_op<epoll_descriptor>();
+  d->fd = fd;
+  ::epoll_event ev{};
+  ev.events = EPOLLIN | EPOLLOUT | EPOLLPRI | EPOLLRDHUP | EPOLLET;
+  ev.data.ptr = d;
+  if (::epoll_ctl(epfd_, EPOLL_CTL_ADD, fd, &ev) < 0)
+  {
+    ec.assign(errno, boost::system::system_category());
+    delete_op(d);
+    return nullptr;
+  }
+  ec = boost::system::error_code();
+  std::lock_guard<std::mutex> lock(mutex_);
+  live_.push_back(*d);
+  return d;
+}
+
+void epoll_backend::deregister_descriptor(descriptor_state* ds) noexcept
+{
+  epoll_descriptor* d = static_cast<epoll_descriptor*>(ds);
+  op_queue aborted;
+  {
+    std::lock_guard<std::mutex> lock(d->mutex);
+    d->closed = true;
+    d->ready.shutdown();
+    for (op_queue& q : d->queues)
+      while (!q.empty())
+      {
+        io_op* o = static_cast<io_op*>(q.pop());
+        o->set_result(-ECANCELED);
+        parked_.fetch_sub(1, std::memory_order_relaxed);
+        aborted.push(o);
+      }
+  }
+  // Before the caller's close(): if the open file description outlives this fd (dup,
+  // fork, SCM_RIGHTS) its epoll item would otherwise keep reporting into freed state.
+  ::epoll_ctl(epfd_, EPOLL_CTL_DEL, d->fd, nullptr);
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    live_.erase(live_.iterator_to(*d));
+    dead_.push_back(*d);
+  }
+  sched_.post_completions(aborted);
+}
+
+void epoll_backend::free_dead()
+{
+  desc_list doomed;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    doomed.swap(dead_);
+  }
+  while (!doomed.empty())
+  {
+    epoll_descriptor* d = &doomed.front();
+    doomed.pop_front();
+    delete_op(d);
+  }
+}
+
+void epoll_backend::start_op(descriptor_state* ds, io_op* o)
+{
+  epoll_descriptor* d = static_cast<epoll_descriptor*>(ds);
+  o->desc_ = d;
+  io_direction dir = o->direction();
+  op_queue& q = d->queues[static_cast<int>(dir)];
+  std::unique_lock<std::mutex> lock(d->mutex);
+  if (d->closed)
+  {
+    lock.unlock();
+    o->set_result(-EBADF);
+    sched_.post_completion(o);
+    return;
+  }
+  if (q.empty())
+  {
+    for (;;)
+    {
+      std::uint32_t seen = d->ready.load();
+      // Known not ready (an earlier EAGAIN and no event since): the syscall would fail.
+      if (!(seen & direction_bits(dir)) && o->kind_ != io_kind::connect)
+        break;
+      if (o->perform())
+      {
+        lock.unlock();
+        // Completed at once, but the handler still runs from the scheduler, never from
+        // inside the initiating function.
+        sched_.post_completion(o);
+        return;
+      }
+      if (d->ready.clear(clear_bits(dir), seen))
+        break;
+      // An event arrived during the syscall: its readiness is real, try again.
+    }
+  }
+  parked_.fetch_add(1, std::memory_order_relaxed);
+  q.push(o);
+}
+
+void epoll_backend::cancel_ops(descriptor_state* ds) noexcept
+{
+  epoll_descriptor* d = static_cast<epoll_descriptor*>(ds);
+  op_queue aborted;
+  {
+    std::lock_guard<std::mutex> lock(d->mutex);
+    for (op_queue& q : d->queues)
+      while (!q.empty())
+      {
+        io_op* o = static_cast<io_op*>(q.pop());
+        o->set_result(-ECANCELED);
+        parked_.fetch_sub(1, std::memory_order_relaxed);
+        aborted.push(o);
+      }
+  }
+  sched_.post_completions(aborted);
+}
+
+// Reaper, with an event for d just merged into d->ready.
+void epoll_backend::perform_parked(epoll_descriptor* d, op_queue& ready)
+{
+  std::lock_guard<std::mutex> lock(d->mutex);
+  if (d->closed)
+    return;
+  for (int i = 0; i < 3; ++i)
+  {
+    io_direction dir = static_cast<io_direction>(i);
+    op_queue& q = d->queues[i];
+    while (!q.empty())
+    {
+      std::uint32_t seen = d->ready.load();
+      if (!(seen & direction_bits(dir)))
+        break;
+      io_op* o = static_cast<io_op*>(q.front());
+      if (!o->perform())
+      {
+        if (d->ready.clear(clear_bits(dir), seen))
+          break;
+        continue;
+      }
+      q.pop();
+      parked_.fetch_sub(1, std::memory_order_relaxed);
+      ready.push(o);
+    }
+  }
+}
+
+void epoll_backend::run(op_queue& ready, std::int64_t timeout_ns)
+{
+  free_dead();
+
+  int timeout_ms = -1;
+  if (timeout_ns >= 0)
+  {
+    // Rounded up: a timer must never fire early because the wait ended early.
+    std::int64_t ms = (timeout_ns + 999999) / 1000000;
+    timeout_ms = ms > INT32_MAX ? INT32_MAX : static_cast<int>(ms);
+  }
+  ::epoll_event events[128];
+  int n = ::epoll_wait(epfd_, events, 128, timeout_ms);
+  if (n < 0)
+    return; // EINTR: the scheduler loop comes back
+  for (int i = 0; i < n; ++i)
+  {
+    epoll_descriptor* d = static_cast<epoll_descriptor*>(events[i].data.ptr);
+    if (!d)
+    {
+      std::uint64_t v;
+      while (::read(event_fd_, &v, sizeof(v)) > 0)
+      {
+      }
+      // Release pairs with interrupt()'s acq_rel exchange: the next interrupter writes.
+      wakeup_pending_.store(false, std::memory_order_release);
+      continue;
+    }
+    std::uint32_t e = events[i].events;
+    std::uint32_t bits = 0;
+    if (e & EPOLLIN)
+      bits |= readiness::readable;
+    if (e & EPOLLOUT)
+      bits |= readiness::writable;
+    if (e & EPOLLPRI)
+      bits |= readiness::priority;
+    // EPOLLRDHUP is a half-close: the peer will send no more, but writing may still work.
+    if (e & EPOLLRDHUP)
+      bits |= readiness::read_closed;
+    // EPOLLHUP: both directions are finished.
+    if (e & EPOLLHUP)
+      bits |= readiness::read_closed | readiness::write_closed;
+    if (e & EPOLLERR)
+      bits |= readiness::error;
+    d->ready.set(bits);
+    perform_parked(d, ready);
+  }
+}
+
+void epoll_backend::interrupt() noexcept
+{
+  if (wakeup_pending_.exchange(true, std::memory_order_acq_rel))
+    return;
+  std::uint64_t one = 1;
+  ssize_t r;
+  do
+    r = ::write(event_fd_, &one, sizeof(one));
+  while (r < 0 && errno == EINTR);
+}
+
+void epoll_backend::shutdown() noexcept
+{
+  op_queue doomed;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    for (epoll_descriptor& d : live_)
+    {
+      std::lock_guard<std::mutex> dl(d.mutex);
+      for (op_queue& q : d.queues)
+        while (!q.empty())
+        {
+          parked_.fetch_sub(1, std::memory_order_relaxed);
+          doomed.push(q.pop());
+        }
+    }
+  }
+  // Outside the locks: destroying a handler may close sockets, which deregisters.
+  doomed.destroy_all();
+}
+
+} // namespace
+
+std::unique_ptr<backend> make_epoll_backend(scheduler& s, boost::system::error_code& ec)
+{
+  std::unique_ptr<epoll_backend> b(new epoll_backend(s));
+  if (!b->init(ec))
+    return nullptr;
+  return std::unique_ptr<backend>(std::move(b));
+}
+
+} // namespace detail
+} // namespace blitz

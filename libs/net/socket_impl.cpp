@@ -1,0 +1,510 @@
+#include <blitz/detail/socket_impl.hpp>
+#include <blitz/detail/backend.hpp>
+#include <blitz/detail/scheduler.hpp>
+#include <blitz/error.hpp>
+
+#include <cerrno>
+#include <fcntl.h>
+#include <poll.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+namespace blitz {
+namespace detail {
+
+namespace {
+
+boost::system::error_code last_error()
+{
+  return boost::system::error_code(errno, boost::system::system_category());
+}
+
+bool set_nonblocking(int fd)
+{
+  int flags = ::fcntl(fd, F_GETFL, 0);
+  if (flags < 0)
+    return false;
+  return (flags & O_NONBLOCK) || ::fcntl(fd, F_SETFL, flags | O_NONBLOCK) == 0;
+}
+
+// close() that survives EINTR: on Linux the descriptor is released even when close()
+// reports EINTR, so retrying would close a descriptor another thread may have reused.
+int close_fd(int fd)
+{
+  int r = ::close(fd);
+  if (r < 0 && errno == EINTR)
+    return 0;
+  return r;
+}
+
+} // namespace
+
+socket_impl::~socket_impl()
+{
+  boost::system::error_code ignored;
+  close(ignored);
+}
+
+socket_impl::socket_impl(socket_impl&& other) noexcept
+  : sched_(other.sched_), fd_(other.fd_), type_(other.type_), desc_(other.desc_),
+    user_non_blocking_(other.user_non_blocking_)
+{
+  other.fd_ = -1;
+  other.desc_ = nullptr;
+  other.user_non_blocking_ = false;
+}
+
+socket_impl& socket_impl::operator=(socket_impl&& other) noexcept
+{
+  if (this != &other)
+  {
+    boost::system::error_code ignored;
+    close(ignored);
+    sched_ = other.sched_;
+    fd_ = other.fd_;
+    type_ = other.type_;
+    desc_ = other.desc_;
+    user_non_blocking_ = other.user_non_blocking_;
+    other.fd_ = -1;
+    other.desc_ = nullptr;
+    other.user_non_blocking_ = false;
+  }
+  return *this;
+}
+
+void socket_impl::register_fd(boost::system::error_code& ec)
+{
+  if (!set_nonblocking(fd_))
+  {
+    ec = last_error();
+    return;
+  }
+  desc_ = sched_->io().register_descriptor(fd_, ec);
+}
+
+void socket_impl::open(int family, int type, int protocol, boost::system::error_code& ec)
+{
+  if (fd_ >= 0)
+  {
+    ec = error::already_open;
+    return;
+  }
+  int fd = ::socket(family, type | SOCK_CLOEXEC | SOCK_NONBLOCK, protocol);
+  if (fd < 0)
+  {
+    ec = last_error();
+    return;
+  }
+  fd_ = fd;
+  type_ = type;
+  register_fd(ec);
+  if (ec)
+  {
+    close_fd(fd_);
+    fd_ = -1;
+    desc_ = nullptr;
+  }
+}
+
+void socket_impl::assign(int type, int fd, boost::system::error_code& ec)
+{
+  if (fd_ >= 0)
+  {
+    ec = error::already_open;
+    return;
+  }
+  fd_ = fd;
+  type_ = type;
+  register_fd(ec);
+  if (ec)
+  {
+    fd_ = -1;
+    desc_ = nullptr;
+  }
+}
+
+void socket_impl::close(boost::system::error_code& ec)
+{
+  ec = boost::system::error_code();
+  if (fd_ < 0)
+    return;
+  // Pending operations complete with operation_aborted; the backend also stops
+  // reporting events for this descriptor before it is closed and possibly reused.
+  if (desc_)
+    sched_->io().deregister_descriptor(desc_);
+  desc_ = nullptr;
+  if (close_fd(fd_) < 0)
+    ec = last_error();
+  fd_ = -1;
+  user_non_blocking_ = false;
+}
+
+int socket_impl::release(boost::system::error_code& ec)
+{
+  ec = boost::system::error_code();
+  if (fd_ < 0)
+  {
+    ec = error::bad_descriptor;
+    return -1;
+  }
+  if (desc_)
+    sched_->io().deregister_descriptor(desc_);
+  desc_ = nullptr;
+  int fd = fd_;
+  fd_ = -1;
+  user_non_blocking_ = false;
+  return fd;
+}
+
+void socket_impl::cancel(boost::system::error_code& ec)
+{
+  if (fd_ < 0)
+  {
+    ec = error::bad_descriptor;
+    return;
+  }
+  ec = boost::system::error_code();
+  sched_->io().cancel_ops(desc_);
+}
+
+void socket_impl::bind(const ::sockaddr* a, ::socklen_t len, boost::system::error_code& ec)
+{
+  ec = ::bind(fd_, a, len) < 0 ? last_error() : boost::system::error_code();
+}
+
+void socket_impl::listen(int backlog, boost::system::error_code& ec)
+{
+  ec = ::listen(fd_, backlog) < 0 ? last_error() : boost::system::error_code();
+}
+
+void socket_impl::shutdown(int how, boost::system::error_code& ec)
+{
+  ec = ::shutdown(fd_, how) < 0 ? last_error() : boost::system::error_code();
+}
+
+void socket_impl::set_option(int level, int name, const void* v, std::size_t len,
+                             boost::system::error_code& ec)
+{
+  if (fd_ < 0)
+  {
+    ec = error::bad_descriptor;
+    return;
+  }
+  ec = ::setsockopt(fd_, level, name, v, static_cast<::socklen_t>(len)) < 0
+           ? last_error() : boost::system::error_code();
+}
+
+void socket_impl::get_option(int level, int name, void* v, std::size_t* len,
+                             boost::system::error_code& ec) const
+{
+  if (fd_ < 0)
+  {
+    ec = error::bad_descriptor;
+    return;
+  }
+  ::socklen_t l = static_cast<::socklen_t>(*len);
+  if (::getsockopt(fd_, level, name, v, &l) < 0)
+  {
+    ec = last_error();
+    return;
+  }
+  *len = l;
+  ec = boost::system::error_code();
+}
+
+void socket_impl::local_endpoint(::sockaddr* a, std::size_t* len,
+                                 boost::system::error_code& ec) const
+{
+  ::socklen_t l = static_cast<::socklen_t>(*len);
+  if (fd_ < 0)
+    ec = error::bad_descriptor;
+  else if (::getsockname(fd_, a, &l) < 0)
+    ec = last_error();
+  else
+  {
+    *len = l;
+    ec = boost::system::error_code();
+  }
+}
+
+void socket_impl::remote_endpoint(::sockaddr* a, std::size_t* len,
+                                  boost::system::error_code& ec) const
+{
+  ::socklen_t l = static_cast<::socklen_t>(*len);
+  if (fd_ < 0)
+    ec = error::bad_descriptor;
+  else if (::getpeername(fd_, a, &l) < 0)
+    ec = last_error();
+  else
+  {
+    *len = l;
+    ec = boost::system::error_code();
+  }
+}
+
+void socket_impl::non_blocking(bool mode, boost::system::error_code& ec)
+{
+  if (fd_ < 0)
+  {
+    ec = error::bad_descriptor;
+    return;
+  }
+  // Only the user-visible mode changes: the descriptor stays O_NONBLOCK either way.
+  user_non_blocking_ = mode;
+  ec = boost::system::error_code();
+}
+
+std::size_t socket_impl::available(boost::system::error_code& ec) const
+{
+  if (fd_ < 0)
+  {
+    ec = error::bad_descriptor;
+    return 0;
+  }
+  int n = 0;
+  if (::ioctl(fd_, FIONREAD, &n) < 0)
+  {
+    ec = last_error();
+    return 0;
+  }
+  ec = boost::system::error_code();
+  return static_cast<std::size_t>(n);
+}
+
+// Waits until fd_ reports events, for synchronous calls on a socket in blocking mode.
+// Returns false (with ec set) when the caller must give up.
+bool socket_impl::wait_ready(short events, boost::system::error_code& ec)
+{
+  if (user_non_blocking_)
+  {
+    ec = error::would_block;
+    return false;
+  }
+  ::pollfd p{fd_, events, 0};
+  for (;;)
+  {
+    int r = ::poll(&p, 1, -1);
+    if (r >= 0)
+      return true;
+    if (errno != EINTR)
+    {
+      ec = last_error();
+      return false;
+    }
+  }
+}
+
+std::size_t socket_impl::receive(const ::iovec* iov, std::size_t n, int flags,
+                                 boost::system::error_code& ec)
+{
+  if (fd_ < 0)
+  {
+    ec = error::bad_descriptor;
+    return 0;
+  }
+  std::size_t total = 0;
+  for (std::size_t i = 0; i < n; ++i)
+    total += iov[i].iov_len;
+  if (total == 0 && type_ == SOCK_STREAM)
+  {
+    // Asio: a zero-length read on a stream completes at once with no bytes.
+    ec = boost::system::error_code();
+    return 0;
+  }
+  for (;;)
+  {
+    ::msghdr m{};
+    m.msg_iov = const_cast<::iovec*>(iov);
+    m.msg_iovlen = n;
+    ssize_t r = ::recvmsg(fd_, &m, flags);
+    if (r > 0 || (r == 0 && type_ != SOCK_STREAM))
+    {
+      ec = boost::system::error_code();
+      return static_cast<std::size_t>(r);
+    }
+    if (r == 0)
+    {
+      ec = error::eof;
+      return 0;
+    }
+    if (errno == EINTR)
+      continue;
+    if (errno != EAGAIN && errno != EWOULDBLOCK)
+    {
+      ec = last_error();
+      return 0;
+    }
+    if (!wait_ready(POLLIN, ec))
+      return 0;
+  }
+}
+
+std::size_t socket_impl::send(const ::iovec* iov, std::size_t n, int flags,
+                              boost::system::error_code& ec)
+{
+  if (fd_ < 0)
+  {
+    ec = error::bad_descriptor;
+    return 0;
+  }
+  std::size_t total = 0;
+  for (std::size_t i = 0; i < n; ++i)
+    total += iov[i].iov_len;
+  if (total == 0 && type_ == SOCK_STREAM)
+  {
+    ec = boost::system::error_code();
+    return 0;
+  }
+  for (;;)
+  {
+    ::msghdr m{};
+    m.msg_iov = const_cast<::iovec*>(iov);
+    m.msg_iovlen = n;
+    ssize_t r = ::sendmsg(fd_, &m, flags | MSG_NOSIGNAL);
+    if (r >= 0)
+    {
+      ec = boost::system::error_code();
+      return static_cast<std::size_t>(r);
+    }
+    if (errno == EINTR)
+      continue;
+    if (errno != EAGAIN && errno != EWOULDBLOCK)
+    {
+      ec = last_error();
+      return 0;
+    }
+    if (!wait_ready(POLLOUT, ec))
+      return 0;
+  }
+}
+
+int socket_impl::accept(::sockaddr* a, std::size_t* len, boost::system::error_code& ec)
+{
+  if (fd_ < 0)
+  {
+    ec = error::bad_descriptor;
+    return -1;
+  }
+  for (;;)
+  {
+    ::socklen_t l = len ? static_cast<::socklen_t>(*len) : 0;
+    int fd = ::accept4(fd_, a, a ? &l : nullptr, SOCK_CLOEXEC | SOCK_NONBLOCK);
+    if (fd >= 0)
+    {
+      if (len)
+        *len = l;
+      ec = boost::system::error_code();
+      return fd;
+    }
+    if (errno == EINTR || errno == ECONNABORTED || errno == EPROTO)
+      continue;
+    if (errno != EAGAIN && errno != EWOULDBLOCK)
+    {
+      ec = last_error();
+      return -1;
+    }
+    if (!wait_ready(POLLIN, ec))
+      return -1;
+  }
+}
+
+void socket_impl::connect(const ::sockaddr* a, ::socklen_t len, boost::system::error_code& ec)
+{
+  if (fd_ < 0)
+  {
+    ec = error::bad_descriptor;
+    return;
+  }
+  int r = ::connect(fd_, a, len);
+  if (r == 0)
+  {
+    ec = boost::system::error_code();
+    return;
+  }
+  // EINTR: the connection continues in the background, exactly like EINPROGRESS.
+  if (errno != EINPROGRESS && errno != EINTR)
+  {
+    ec = last_error();
+    return;
+  }
+  if (user_non_blocking_)
+  {
+    ec = last_error();
+    return;
+  }
+  ::pollfd p{fd_, POLLOUT, 0};
+  while (::poll(&p, 1, -1) < 0)
+    if (errno != EINTR)
+    {
+      ec = last_error();
+      return;
+    }
+  int err = 0;
+  ::socklen_t l = sizeof(err);
+  if (::getsockopt(fd_, SOL_SOCKET, SO_ERROR, &err, &l) < 0)
+    err = errno;
+  ec = boost::system::error_code(err, boost::system::system_category());
+}
+
+void socket_impl::wait(io_kind kind, boost::system::error_code& ec)
+{
+  if (fd_ < 0)
+  {
+    ec = error::bad_descriptor;
+    return;
+  }
+  short ev = kind == io_kind::wait_read ? POLLIN : kind == io_kind::wait_write ? POLLOUT : POLLPRI;
+  ::pollfd p{fd_, ev, 0};
+  while (::poll(&p, 1, -1) < 0)
+    if (errno != EINTR)
+    {
+      ec = last_error();
+      return;
+    }
+  ec = boost::system::error_code();
+}
+
+void socket_impl::start_op(io_op* o)
+{
+  sched_->work_started();
+  if (fd_ < 0)
+  {
+    o->ec_ = error::bad_descriptor;
+    sched_->post_completion(o);
+    return;
+  }
+  o->fd_ = fd_;
+  o->stream_ = type_ == SOCK_STREAM;
+  sched_->io().start_op(desc_, o);
+}
+
+void socket_impl::start_connect(io_op* o, const ::sockaddr* a, ::socklen_t len)
+{
+  sched_->work_started();
+  if (fd_ < 0)
+  {
+    o->ec_ = error::bad_descriptor;
+    sched_->post_completion(o);
+    return;
+  }
+  o->fd_ = fd_;
+  int r = ::connect(fd_, a, len);
+  if (r == 0 || (errno != EINPROGRESS && errno != EINTR))
+  {
+    o->set_result(r == 0 ? 0 : -errno);
+    sched_->post_completion(o);
+    return;
+  }
+  sched_->io().start_op(desc_, o);
+}
+
+void socket_impl::post_immediate(io_op* o, const boost::system::error_code& ec)
+{
+  sched_->work_started();
+  o->ec_ = ec;
+  o->bytes_ = 0;
+  sched_->post_completion(o);
+}
+
+} // namespace detail
+} // namespace blitz

@@ -1,0 +1,495 @@
+// The run loop. See include/blitz/detail/scheduler.hpp for the threading and work model.
+#include <blitz/detail/scheduler.hpp>
+#include <blitz/detail/backend.hpp>
+
+#include <blitz/error.hpp>
+
+#include <chrono>
+#include <ctime>
+
+namespace blitz {
+namespace detail {
+
+// One per thread inside run() of a scheduler; threads that nest run() of several schedulers
+// (a handler of one context running another) form a stack.
+struct thread_info
+{
+  scheduler* owner;
+  thread_info* next;
+  op_queue private_q;
+  long private_work = 0;
+};
+
+namespace {
+
+thread_local thread_info* this_thread_top = nullptr;
+
+thread_info* find_thread_info(const scheduler* s) noexcept
+{
+  for (thread_info* ti = this_thread_top; ti; ti = ti->next)
+    if (ti->owner == s)
+      return ti;
+  return nullptr;
+}
+
+// Handlers run between two non-blocking reaps of the backend while the private queue never
+// drains: bounds how long a self-reposting handler can delay I/O and cross-thread posts
+// (Tokio's event_interval plays the same role).
+constexpr unsigned reap_interval = 61;
+
+} // namespace
+
+scheduler::scheduler(const scheduler_options& opts)
+  : wheel_(now_ns())
+{
+  backend_ = make_backend(*this, opts);
+}
+
+scheduler::~scheduler() { abandon_all(); }
+
+std::int64_t scheduler::now_ns() noexcept
+{
+  ::timespec ts;
+  ::clock_gettime(CLOCK_MONOTONIC, &ts);
+  return static_cast<std::int64_t>(ts.tv_sec) * 1000000000 + ts.tv_nsec;
+}
+
+const char* scheduler::backend_name() const noexcept { return backend_->name(); }
+
+bool scheduler::running_in_this_thread() const noexcept
+{
+  return find_thread_info(this) != nullptr;
+}
+
+void scheduler::work_started() noexcept
+{
+  outstanding_work_.fetch_add(1, std::memory_order_relaxed);
+}
+
+void scheduler::work_finished() noexcept
+{
+  if (outstanding_work_.fetch_sub(1, std::memory_order_acq_rel) == 1)
+    stop();
+}
+
+void scheduler::post(op* o)
+{
+  if (thread_info* ti = find_thread_info(this))
+  {
+    ++ti->private_work;
+    ti->private_q.push(o);
+    return;
+  }
+  work_started();
+  std::unique_lock<std::mutex> lock(mutex_);
+  shared_.push(o);
+  wake_one_locked(lock);
+}
+
+void scheduler::post_completion(op* o)
+{
+  if (thread_info* ti = find_thread_info(this))
+  {
+    ti->private_q.push(o);
+    return;
+  }
+  std::unique_lock<std::mutex> lock(mutex_);
+  shared_.push(o);
+  wake_one_locked(lock);
+}
+
+void scheduler::post_completions(op_queue& ops)
+{
+  if (ops.empty())
+    return;
+  if (thread_info* ti = find_thread_info(this))
+  {
+    ti->private_q.push(ops);
+    return;
+  }
+  std::unique_lock<std::mutex> lock(mutex_);
+  shared_.push(ops);
+  wake_one_locked(lock);
+}
+
+void scheduler::wake_one_locked(std::unique_lock<std::mutex>& lock)
+{
+  if (idle_threads_ > 0)
+  {
+    lock.unlock();
+    wakeup_.notify_one();
+  }
+  else if (reaper_waiting_)
+  {
+    // The only thread that could run the op is blocked in the kernel.
+    lock.unlock();
+    backend_->interrupt();
+  }
+}
+
+void scheduler::stop()
+{
+  std::unique_lock<std::mutex> lock(mutex_);
+  stopped_.store(true, std::memory_order_relaxed);
+  bool interrupt = reaper_waiting_;
+  lock.unlock();
+  wakeup_.notify_all();
+  if (interrupt)
+    backend_->interrupt();
+}
+
+bool scheduler::stopped() const noexcept
+{
+  return stopped_.load(std::memory_order_relaxed);
+}
+
+void scheduler::restart()
+{
+  std::lock_guard<std::mutex> lock(mutex_);
+  stopped_.store(false, std::memory_order_relaxed);
+}
+
+std::size_t scheduler::run() { return do_run(SIZE_MAX, -1, true); }
+std::size_t scheduler::run_one() { return do_run(1, -1, true); }
+std::size_t scheduler::poll() { return do_run(SIZE_MAX, -1, false); }
+std::size_t scheduler::poll_one() { return do_run(1, -1, false); }
+std::size_t scheduler::run_until_ns(std::int64_t deadline_ns, bool one)
+{
+  return do_run(one ? 1 : SIZE_MAX, deadline_ns < 0 ? 0 : deadline_ns, true);
+}
+
+void scheduler::flush_private(thread_info& ti) noexcept
+{
+  if (ti.private_work > 0)
+    outstanding_work_.fetch_add(ti.private_work, std::memory_order_relaxed);
+  ti.private_work = 0;
+  if (!ti.private_q.empty())
+  {
+    std::unique_lock<std::mutex> lock(mutex_);
+    shared_.push(ti.private_q);
+    wake_one_locked(lock);
+  }
+}
+
+std::size_t scheduler::do_run(std::size_t max_handlers, std::int64_t deadline_ns, bool may_block)
+{
+  if (outstanding_work_.load(std::memory_order_acquire) == 0)
+  {
+    stop();
+    return 0;
+  }
+
+  thread_info ti{this, nullptr, {}, 0};
+  struct scope
+  {
+    scheduler& s;
+    thread_info& ti;
+    scope(scheduler& sch, thread_info& t) : s(sch), ti(t)
+    {
+      ti.next = this_thread_top;
+      this_thread_top = &ti;
+      // Relaxed: runners_ only steers how eagerly work is shared, never correctness.
+      s.runners_.fetch_add(1, std::memory_order_relaxed);
+    }
+    ~scope()
+    {
+      this_thread_top = ti.next;
+      s.runners_.fetch_sub(1, std::memory_order_relaxed);
+      s.flush_private(ti);
+    }
+  } guard(*this, ti);
+
+  // Folds the work a handler added (private_work) and the unit it consumed into the shared
+  // count with at most one atomic, also when the handler throws.
+  struct handler_scope
+  {
+    scheduler& s;
+    thread_info& ti;
+    ~handler_scope()
+    {
+      long delta = ti.private_work - 1;
+      ti.private_work = 0;
+      if (delta > 0)
+        s.outstanding_work_.fetch_add(delta, std::memory_order_relaxed);
+      else if (delta < 0)
+        s.work_finished();
+    }
+  };
+
+  std::size_t n = 0;
+  unsigned since_reap = 0;
+  for (;;)
+  {
+    if (stopped_.load(std::memory_order_relaxed))
+      break;
+    if (ti.private_q.empty())
+    {
+      since_reap = 0;
+      if (!wait_for_work(ti, deadline_ns, may_block))
+        break;
+      continue;
+    }
+    op* o = ti.private_q.pop();
+    {
+      handler_scope hs{*this, ti};
+      o->complete(this);
+    }
+    if (++n >= max_handlers)
+      break;
+    if (++since_reap >= reap_interval)
+    {
+      since_reap = 0;
+      // Fairness: I/O completions, expired timers and cross-thread posts get their turn
+      // even while handlers keep re-posting themselves.
+      std::unique_lock<std::mutex> lock(mutex_);
+      ti.private_q.push(shared_);
+      if (!reaper_active_)
+      {
+        reaper_active_ = true;
+        lock.unlock();
+        reap(ti, 0);
+        lock.lock();
+        reaper_active_ = false;
+      }
+    }
+    else if (runners_.load(std::memory_order_relaxed) > 1 && !ti.private_q.empty())
+    {
+      // Other threads are running this scheduler: let idle ones take what this thread
+      // queued rather than running it all here.
+      std::unique_lock<std::mutex> lock(mutex_);
+      if (idle_threads_ > 0)
+      {
+        shared_.push(ti.private_q);
+        lock.unlock();
+        wakeup_.notify_one();
+      }
+    }
+  }
+  return n;
+}
+
+bool scheduler::wait_for_work(thread_info& ti, std::int64_t deadline_ns, bool may_block)
+{
+  std::unique_lock<std::mutex> lock(mutex_);
+  bool reaped = false;
+  for (;;)
+  {
+    if (stopped_.load(std::memory_order_relaxed))
+      return false;
+    if (!shared_.empty())
+    {
+      if (runners_.load(std::memory_order_relaxed) > 1)
+        ti.private_q.push(shared_.pop());
+      else
+        ti.private_q.push(shared_);
+      return true;
+    }
+    if (outstanding_work_.load(std::memory_order_acquire) == 0)
+    {
+      stopped_.store(true, std::memory_order_relaxed);
+      bool interrupt = reaper_waiting_;
+      lock.unlock();
+      wakeup_.notify_all();
+      if (interrupt)
+        backend_->interrupt();
+      return false;
+    }
+    std::int64_t now = now_ns();
+    if (deadline_ns >= 0 && now >= deadline_ns && reaped)
+      return false;
+    if (reaped && !may_block)
+      return false;
+    if (!reaper_active_)
+    {
+      std::int64_t timeout = -1;
+      if (!may_block)
+        timeout = 0;
+      else if (deadline_ns >= 0)
+        timeout = deadline_ns > now ? deadline_ns - now : 0;
+      reaper_active_ = true;
+      reaper_waiting_ = timeout != 0;
+      lock.unlock();
+      reap(ti, timeout);
+      lock.lock();
+      reaper_active_ = false;
+      reaper_waiting_ = false;
+      reaped = true;
+      if (idle_threads_ > 0)
+      {
+        // Leader/follower: hand the backend to a waiting thread and, if this thread reaped
+        // more than one completion, share the rest with it.
+        if (!ti.private_q.empty())
+        {
+          op* first = ti.private_q.pop();
+          shared_.push(ti.private_q);
+          ti.private_q.push(first);
+        }
+        wakeup_.notify_one();
+      }
+      if (!ti.private_q.empty())
+        return true;
+      continue;
+    }
+    if (!may_block)
+      return false;
+    ++idle_threads_;
+    if (deadline_ns < 0)
+      wakeup_.wait(lock);
+    else
+      wakeup_.wait_for(lock, std::chrono::nanoseconds(deadline_ns > now ? deadline_ns - now : 0));
+    --idle_threads_;
+    if (deadline_ns >= 0 && now_ns() >= deadline_ns && shared_.empty())
+      return false;
+  }
+}
+
+void scheduler::reap(thread_info& ti, std::int64_t timeout_ns)
+{
+  std::int64_t now = now_ns();
+  {
+    std::lock_guard<std::mutex> lock(timer_mutex_);
+    if (!wheel_.empty())
+    {
+      expire_timers(ti.private_q, now);
+      std::int64_t t = wheel_.next_expiry_ns(now);
+      if (t >= 0 && (timeout_ns < 0 || t < timeout_ns))
+        timeout_ns = t;
+    }
+    if (!ti.private_q.empty())
+      timeout_ns = 0;
+    reaper_wake_ns_ = timeout_ns < 0 ? INT64_MAX : now + timeout_ns;
+  }
+  backend_->run(ti.private_q, timeout_ns);
+  std::lock_guard<std::mutex> lock(timer_mutex_);
+  reaper_wake_ns_ = INT64_MAX;
+  if (!wheel_.empty())
+    expire_timers(ti.private_q, now_ns());
+}
+
+// timer_mutex_ held.
+void scheduler::expire_timers(op_queue& ready, std::int64_t now)
+{
+  wheel_entry_list expired;
+  wheel_.expire(now, expired);
+  while (!expired.empty())
+  {
+    timer_state& t = static_cast<timer_state&>(expired.front());
+    expired.pop_front();
+    // Waits complete with success: a cancel() that comes after this point finds nothing,
+    // as in Asio, where a handler already queued runs with its original result.
+    ready.push(t.waiters);
+  }
+}
+
+void scheduler::timer_schedule(timer_state& t, std::int64_t deadline_ns, op* wait)
+{
+  work_started();
+  bool interrupt = false;
+  {
+    std::lock_guard<std::mutex> lock(timer_mutex_);
+    if (!t.linked())
+    {
+      t.deadline_ns = deadline_ns;
+      wheel_.insert(t);
+    }
+    t.waiters.push(wait);
+    interrupt = deadline_ns < reaper_wake_ns_ && !running_in_this_thread();
+  }
+  if (interrupt)
+  {
+    std::unique_lock<std::mutex> lock(mutex_);
+    if (reaper_waiting_)
+    {
+      lock.unlock();
+      backend_->interrupt();
+    }
+  }
+}
+
+std::size_t scheduler::timer_cancel(timer_state& t)
+{
+  op_queue cancelled;
+  std::size_t n = 0;
+  {
+    std::lock_guard<std::mutex> lock(timer_mutex_);
+    if (t.linked())
+      wheel_.remove(t);
+    while (!t.waiters.empty())
+    {
+      op* o = t.waiters.pop();
+      o->ec_ = boost::system::error_code(error::operation_aborted);
+      cancelled.push(o);
+      ++n;
+    }
+  }
+  post_completions(cancelled);
+  return n;
+}
+
+std::size_t scheduler::timer_cancel_one(timer_state& t)
+{
+  op* o = nullptr;
+  {
+    std::lock_guard<std::mutex> lock(timer_mutex_);
+    if (t.waiters.empty())
+      return 0;
+    o = t.waiters.pop();
+    if (t.waiters.empty() && t.linked())
+      wheel_.remove(t);
+  }
+  o->ec_ = boost::system::error_code(error::operation_aborted);
+  post_completion(o);
+  return 1;
+}
+
+void scheduler::timer_move(timer_state& to, timer_state& from)
+{
+  std::lock_guard<std::mutex> lock(timer_mutex_);
+  if (to.linked())
+    wheel_.remove(to);
+  if (from.linked())
+  {
+    to.deadline_ns = from.deadline_ns;
+    wheel_.remove(from);
+    wheel_.insert(to);
+  }
+  to.waiters.push(from.waiters);
+}
+
+// Destruction: nothing may be invoked any more, everything pending is destroyed. Destroying
+// a handler can destroy the objects it owned (sessions, sockets, timers), whose destructors
+// call back into the scheduler and backend and may hand over more ops: loop until quiet.
+void scheduler::abandon_all() noexcept
+{
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    stopped_.store(true, std::memory_order_relaxed);
+  }
+  backend_->shutdown();
+  for (;;)
+  {
+    op_queue doomed;
+    {
+      std::lock_guard<std::mutex> lock(timer_mutex_);
+      wheel_entry_list all;
+      wheel_.expire(INT64_MAX, all);
+      while (!all.empty())
+      {
+        timer_state& t = static_cast<timer_state&>(all.front());
+        all.pop_front();
+        doomed.push(t.waiters);
+      }
+    }
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      doomed.push(shared_);
+    }
+    if (doomed.empty())
+      break;
+    doomed.destroy_all();
+    backend_->shutdown();
+  }
+}
+
+} // namespace detail
+} // namespace blitz

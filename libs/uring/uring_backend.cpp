@@ -1,0 +1,626 @@
+// The io_uring backend: a true completion model.
+//
+// Submission: any thread may start an op (Asio lets a non-running thread call async_*), so
+// the SQ is guarded by sq_mutex_. The thread that runs the scheduler alone only fills SQEs;
+// they reach the kernel in the same io_uring_enter that waits for completions, one syscall
+// per loop turn. A thread that is not the single runner submits at once, because the
+// runner may be asleep in the kernel and would not see the new SQEs.
+//
+// Completion: user_data is the io_op itself (Token = pointer), or one of the small tags
+// below. Only the reaper (one thread at a time, see scheduler) reads the CQ.
+//
+// Kernel quirks handled here:
+//  - SQ full: flush to the kernel and retry; if the kernel cannot take more (CQ backlog),
+//    park the op on backlog_ and submit it on the next turn. Never an error to the user.
+//  - CQ overflow: the ring is created with a large CQ; with IORING_FEAT_NODROP the kernel
+//    keeps overflowed CQEs and reports IORING_SQ_CQ_OVERFLOW, which makes us enter with
+//    GETEVENTS to flush them; -EBUSY from enter means "reap first", which the next turn does.
+//  - -EAGAIN as a result (older kernels, or files that refuse to poll internally): wait for
+//    readiness with POLL_ADD and issue the op again.
+//  - Cancellation: socket.cancel()/close() use IORING_ASYNC_CANCEL_FD|ALL; an op keeps its
+//    memory (and the caller's buffers stay referenced) until its own CQE arrives.
+#include <blitz/detail/backend.hpp>
+#include <blitz/detail/scheduler.hpp>
+#include <blitz/detail/slab_pool.hpp>
+#include <blitz/error.hpp>
+
+#include <liburing.h>
+
+#include <atomic>
+#include <cerrno>
+#include <mutex>
+#include <poll.h>
+#include <sys/eventfd.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+namespace blitz {
+namespace detail {
+namespace {
+
+// user_data tags; ops are at least 8-byte aligned so never collide with these.
+constexpr std::uint64_t tag_ignore = 0; // results of cancel requests
+constexpr std::uint64_t tag_wakeup = 1; // the eventfd read that interrupt() completes
+
+// io_op::backend_phase_ values.
+constexpr std::uint8_t phase_issue = 0;   // the op itself is in the kernel
+constexpr std::uint8_t phase_polling = 1; // a POLL_ADD stands in for it until ready
+
+struct uring_descriptor : descriptor_state
+{
+  int inflight = 0;         // SQEs of ops on this fd not yet completed; sq_mutex_
+  std::uint32_t cancel_gen = 0; // bumped by cancel_ops; sq_mutex_
+  bool closed = false;      // deregistered; freed when inflight drops to 0; sq_mutex_
+};
+
+short poll_mask(const io_op* o)
+{
+  switch (o->direction())
+  {
+  case io_direction::read:
+    return POLLIN;
+  case io_direction::error:
+    return POLLPRI;
+  default:
+    return POLLOUT;
+  }
+}
+
+class uring_backend final : public backend
+{
+public:
+  uring_backend(scheduler& s) : sched_(s) {}
+
+  bool init(unsigned entries, boost::system::error_code& ec);
+  ~uring_backend() override;
+
+  const char* name() const noexcept override { return "io_uring"; }
+  descriptor_state* register_descriptor(int fd, boost::system::error_code& ec) override;
+  void deregister_descriptor(descriptor_state* d) noexcept override;
+  void start_op(descriptor_state* d, io_op* o) override;
+  void cancel_ops(descriptor_state* d) noexcept override;
+  void run(op_queue& ready, std::int64_t timeout_ns) override;
+  void interrupt() noexcept override;
+  bool has_pending() const noexcept override
+  {
+    // Relaxed: a stale answer only delays a non-blocking reap to the next turn.
+    return inflight_.load(std::memory_order_relaxed) > 0;
+  }
+  void shutdown() noexcept override;
+
+private:
+  io_uring_sqe* get_sqe_locked();
+  void prep_locked(io_uring_sqe* sqe, io_op* o);
+  bool queue_locked(io_op* o);
+  void arm_wakeup_locked();
+  unsigned flush_locked();
+  int enter(unsigned to_submit, unsigned min_complete, unsigned flags, std::int64_t timeout_ns);
+  void complete_cqe(io_uring_cqe* cqe, op_queue& ready, op_queue& retry);
+  void release_locked(uring_descriptor* d);
+  bool must_submit_now() const noexcept;
+
+  scheduler& sched_;
+  io_uring ring_;
+  bool ring_ok_ = false;
+  int event_fd_ = -1;
+  std::uint64_t event_value_ = 0;
+  // Whether the eventfd read is armed: interrupt() writes only when a wakeup can be seen,
+  // and the reaper re-arms after consuming one. Guarded by sq_mutex_.
+  bool wakeup_armed_ = false;
+  // Coalesces interrupt() calls between two wakeups: acq_rel so a second interrupter that
+  // sees true knows the first one's write will be observed by the reaper.
+  std::atomic<bool> wakeup_pending_{false};
+  mutable std::mutex sq_mutex_;
+  op_queue backlog_; // ops waiting for SQ space; sq_mutex_
+  // In-flight ops (SQEs issued, CQE not yet seen), for has_pending() and shutdown().
+  std::atomic<long> inflight_{0};
+};
+
+bool uring_backend::init(unsigned entries, boost::system::error_code& ec)
+{
+  io_uring_params p{};
+  // A CQ much larger than the SQ: a burst of completions (1,000 connections each with a
+  // read outstanding) should not overflow in the common case.
+  p.flags = IORING_SETUP_CQSIZE | IORING_SETUP_SUBMIT_ALL | IORING_SETUP_COOP_TASKRUN;
+  p.cq_entries = entries * 16;
+  int r = io_uring_queue_init_params(entries, &ring_, &p);
+  if (r == -EINVAL)
+  {
+    // Older kernel: drop the flags one by one rather than giving up on io_uring.
+    p = io_uring_params{};
+    p.flags = IORING_SETUP_CQSIZE | IORING_SETUP_SUBMIT_ALL;
+    p.cq_entries = entries * 16;
+    r = io_uring_queue_init_params(entries, &ring_, &p);
+  }
+  if (r == -EINVAL)
+  {
+    p = io_uring_params{};
+    r = io_uring_queue_init_params(entries, &ring_, &p);
+  }
+  if (r < 0)
+  {
+    // EPERM (seccomp, io_uring_disabled=2 or group), ENOSYS, ENOMEM (RLIMIT_MEMLOCK on
+    // kernels before 5.12): all mean "use epoll".
+    ec.assign(-r, boost::system::system_category());
+    return false;
+  }
+  ring_ok_ = true;
+
+  // The wait with a timeout and no SQE of its own needs IORING_FEAT_EXT_ARG (5.11);
+  // NODROP (5.5) guarantees overflowed CQEs are kept rather than lost.
+  if (!(p.features & IORING_FEAT_EXT_ARG) || !(p.features & IORING_FEAT_NODROP))
+  {
+    ec = error::operation_not_supported;
+    return false;
+  }
+
+  io_uring_probe* probe = io_uring_get_probe_ring(&ring_);
+  if (!probe)
+  {
+    ec = error::operation_not_supported;
+    return false;
+  }
+  const int needed[] = {IORING_OP_RECV, IORING_OP_SEND, IORING_OP_RECVMSG, IORING_OP_SENDMSG,
+                        IORING_OP_ACCEPT, IORING_OP_POLL_ADD, IORING_OP_ASYNC_CANCEL,
+                        IORING_OP_READ};
+  bool all = true;
+  for (int opc : needed)
+    all = all && io_uring_opcode_supported(probe, opc);
+  io_uring_free_probe(probe);
+  if (!all)
+  {
+    ec = error::operation_not_supported;
+    return false;
+  }
+
+  // Blocking on purpose: io_uring answers a read of an O_NONBLOCK eventfd with -EAGAIN
+  // instead of waiting for it to become readable.
+  event_fd_ = ::eventfd(0, EFD_CLOEXEC);
+  if (event_fd_ < 0)
+  {
+    ec.assign(errno, boost::system::system_category());
+    return false;
+  }
+
+  // Cancelling by descriptor (5.19) is what close() relies on; probe it on the eventfd,
+  // where nothing is pending: a supporting kernel answers 0 or -ENOENT, an older -EINVAL.
+  {
+    io_uring_sqe* sqe = io_uring_get_sqe(&ring_);
+    io_uring_prep_cancel_fd(sqe, event_fd_, IORING_ASYNC_CANCEL_ALL);
+    io_uring_sqe_set_data64(sqe, tag_ignore);
+    io_uring_submit(&ring_);
+    io_uring_cqe* cqe = nullptr;
+    int w = io_uring_wait_cqe(&ring_, &cqe);
+    int res = w < 0 ? w : cqe->res;
+    if (w == 0)
+      io_uring_cqe_seen(&ring_, cqe);
+    if (res == -EINVAL)
+    {
+      ec = error::operation_not_supported;
+      return false;
+    }
+  }
+  std::lock_guard<std::mutex> lock(sq_mutex_);
+  arm_wakeup_locked();
+  io_uring_submit(&ring_);
+  return true;
+}
+
+uring_backend::~uring_backend()
+{
+  if (ring_ok_)
+    io_uring_queue_exit(&ring_);
+  if (event_fd_ >= 0)
+    ::close(event_fd_);
+}
+
+descriptor_state* uring_backend::register_descriptor(int fd, boost::system::error_code& ec)
+{
+  uring_descriptor* d = new_op<uring_descriptor>();
+  d->fd = fd;
+  ec = boost::system::error_code();
+  return d;
+}
+
+void uring_backend::release_locked(uring_descriptor* d)
+{
+  if (d->closed && d->inflight == 0)
+    delete_op(d);
+}
+
+void uring_backend::deregister_descriptor(descriptor_state* ds) noexcept
+{
+  uring_descriptor* d = static_cast<uring_descriptor*>(ds);
+  cancel_ops(d);
+  std::lock_guard<std::mutex> lock(sq_mutex_);
+  d->closed = true;
+  release_locked(d);
+}
+
+io_uring_sqe* uring_backend::get_sqe_locked()
+{
+  io_uring_sqe* sqe = io_uring_get_sqe(&ring_);
+  if (!sqe)
+  {
+    // SQ full: hand what is queued to the kernel to make room.
+    io_uring_submit(&ring_);
+    sqe = io_uring_get_sqe(&ring_);
+  }
+  return sqe;
+}
+
+void uring_backend::prep_locked(io_uring_sqe* sqe, io_op* o)
+{
+  if (o->backend_phase_ == phase_polling || o->kind_ == io_kind::connect ||
+      o->kind_ == io_kind::wait_read || o->kind_ == io_kind::wait_write ||
+      o->kind_ == io_kind::wait_error)
+  {
+    io_uring_prep_poll_add(sqe, o->fd_, static_cast<unsigned>(poll_mask(o)));
+  }
+  else
+  {
+    switch (o->kind_)
+    {
+    case io_kind::recv:
+      if (o->iov_count_ == 1)
+        io_uring_prep_recv(sqe, o->fd_, o->iov_[0].iov_base, o->iov_[0].iov_len, o->msg_flags_);
+      else
+      {
+        o->msg_ = ::msghdr{};
+        o->msg_.msg_iov = o->iov_;
+        o->msg_.msg_iovlen = o->iov_count_;
+        io_uring_prep_recvmsg(sqe, o->fd_, &o->msg_, static_cast<unsigned>(o->msg_flags_));
+      }
+      break;
+    case io_kind::send:
+      // MSG_NOSIGNAL: a peer that reset the connection must give EPIPE, not kill the
+      // process with SIGPIPE.
+      if (o->iov_count_ == 1)
+        io_uring_prep_send(sqe, o->fd_, o->iov_[0].iov_base, o->iov_[0].iov_len,
+                           o->msg_flags_ | MSG_NOSIGNAL);
+      else
+      {
+        o->msg_ = ::msghdr{};
+        o->msg_.msg_iov = o->iov_;
+        o->msg_.msg_iovlen = o->iov_count_;
+        io_uring_prep_sendmsg(sqe, o->fd_, &o->msg_,
+                              static_cast<unsigned>(o->msg_flags_ | MSG_NOSIGNAL));
+      }
+      break;
+    case io_kind::accept:
+      o->addrlen_ = o->addr_ ? o->addrlen_ : 0;
+      io_uring_prep_accept(sqe, o->fd_, o->addr_, o->addr_ ? &o->addrlen_ : nullptr,
+                           SOCK_CLOEXEC | SOCK_NONBLOCK);
+      break;
+    default:
+      break;
+    }
+  }
+  io_uring_sqe_set_data(sqe, o);
+}
+
+// Returns false when the SQ had no room even after a flush (the op is then backlogged).
+bool uring_backend::queue_locked(io_op* o)
+{
+  io_uring_sqe* sqe = get_sqe_locked();
+  if (!sqe)
+  {
+    backlog_.push(o);
+    return false;
+  }
+  prep_locked(sqe, o);
+  return true;
+}
+
+bool uring_backend::must_submit_now() const noexcept
+{
+  // Only the single thread running the scheduler is sure to enter the kernel again soon.
+  return !sched_.running_in_this_thread();
+}
+
+void uring_backend::start_op(descriptor_state* ds, io_op* o)
+{
+  uring_descriptor* d = static_cast<uring_descriptor*>(ds);
+  o->desc_ = d;
+  o->backend_phase_ = phase_issue;
+  std::lock_guard<std::mutex> lock(sq_mutex_);
+  ++d->inflight;
+  o->backend_tag_ = d->cancel_gen;
+  // Relaxed: the count is only a hint for has_pending(); shutdown() re-reads it after
+  // cancelling everything under its own synchronisation (the CQ).
+  inflight_.fetch_add(1, std::memory_order_relaxed);
+  queue_locked(o);
+  if (must_submit_now())
+    io_uring_submit(&ring_);
+}
+
+void uring_backend::cancel_ops(descriptor_state* ds) noexcept
+{
+  uring_descriptor* d = static_cast<uring_descriptor*>(ds);
+  op_queue aborted;
+  {
+    std::lock_guard<std::mutex> lock(sq_mutex_);
+    ++d->cancel_gen;
+    // Backlogged ops never reached the kernel: abort them here.
+    op_queue keep;
+    while (!backlog_.empty())
+    {
+      io_op* o = static_cast<io_op*>(backlog_.pop());
+      if (o->desc_ == d)
+      {
+        o->set_result(-ECANCELED);
+        --d->inflight;
+        inflight_.fetch_sub(1, std::memory_order_relaxed);
+        aborted.push(o);
+      }
+      else
+        keep.push(o);
+    }
+    backlog_.swap(keep);
+    if (d->inflight > 0)
+    {
+      io_uring_sqe* sqe = get_sqe_locked();
+      if (sqe)
+      {
+        io_uring_prep_cancel_fd(sqe, d->fd, IORING_ASYNC_CANCEL_ALL);
+        io_uring_sqe_set_data64(sqe, tag_ignore);
+      }
+      // Submitted now, before the caller may close the descriptor: the kernel finds the
+      // ops by descriptor, and the earlier SQEs for this fd are issued before the cancel.
+      io_uring_submit(&ring_);
+    }
+  }
+  sched_.post_completions(aborted);
+}
+
+void uring_backend::arm_wakeup_locked()
+{
+  io_uring_sqe* sqe = get_sqe_locked();
+  if (!sqe)
+    return; // armed again on the next turn
+  io_uring_prep_read(sqe, event_fd_, &event_value_, sizeof(event_value_), 0);
+  io_uring_sqe_set_data64(sqe, tag_wakeup);
+  wakeup_armed_ = true;
+}
+
+void uring_backend::interrupt() noexcept
+{
+  if (wakeup_pending_.exchange(true, std::memory_order_acq_rel))
+    return;
+  std::uint64_t one = 1;
+  // The eventfd counter persists, so a write that precedes the reaper's wait still wakes it.
+  ssize_t r;
+  do
+    r = ::write(event_fd_, &one, sizeof(one));
+  while (r < 0 && errno == EINTR);
+}
+
+// Publishes filled SQEs to the kernel's tail and returns how many the kernel has not yet
+// consumed. Equivalent to what io_uring_submit does before entering, split out so the
+// blocking enter can happen with sq_mutex_ released.
+unsigned uring_backend::flush_locked()
+{
+  io_uring_sq& sq = ring_.sq;
+  unsigned tail = sq.sqe_tail;
+  if (sq.sqe_head != tail)
+  {
+    sq.sqe_head = tail;
+    // Release: the SQE contents written above must be visible before the new tail.
+    __atomic_store_n(sq.ktail, tail, __ATOMIC_RELEASE);
+  }
+  return tail - __atomic_load_n(sq.khead, __ATOMIC_ACQUIRE);
+}
+
+int uring_backend::enter(unsigned to_submit, unsigned min_complete, unsigned flags,
+                         std::int64_t timeout_ns)
+{
+  __kernel_timespec ts{};
+  io_uring_getevents_arg arg{};
+  if (timeout_ns > 0)
+  {
+    ts.tv_sec = timeout_ns / 1000000000;
+    ts.tv_nsec = timeout_ns % 1000000000;
+    arg.ts = reinterpret_cast<std::uint64_t>(&ts);
+  }
+  flags |= IORING_ENTER_EXT_ARG;
+  long r = ::syscall(__NR_io_uring_enter, ring_.ring_fd, to_submit, min_complete, flags, &arg,
+                     sizeof(arg));
+  return r < 0 ? -errno : static_cast<int>(r);
+}
+
+void uring_backend::run(op_queue& ready, std::int64_t timeout_ns)
+{
+  unsigned to_submit;
+  {
+    std::lock_guard<std::mutex> lock(sq_mutex_);
+    while (!backlog_.empty())
+    {
+      io_op* o = static_cast<io_op*>(backlog_.front());
+      io_uring_sqe* sqe = io_uring_get_sqe(&ring_);
+      if (!sqe)
+        break;
+      backlog_.pop();
+      prep_locked(sqe, o);
+    }
+    if (!wakeup_armed_)
+      arm_wakeup_locked();
+    to_submit = flush_locked();
+  }
+
+  bool wait = timeout_ns != 0 && io_uring_cq_ready(&ring_) == 0;
+  unsigned kflags = __atomic_load_n(ring_.sq.kflags, __ATOMIC_RELAXED);
+  bool need_events = wait || (kflags & (IORING_SQ_CQ_OVERFLOW | IORING_SQ_TASKRUN));
+  if (to_submit > 0 || need_events)
+  {
+    int r = enter(to_submit, wait ? 1 : 0, need_events ? IORING_ENTER_GETEVENTS : 0,
+                  wait ? timeout_ns : 0);
+    // -ETIME: the timeout passed; -EINTR: a signal; -EBUSY/-EAGAIN: the CQ must be reaped
+    // before the kernel takes more; all are handled by reaping now and letting the
+    // scheduler loop come back.
+    (void)r;
+  }
+
+  op_queue retry;
+  io_uring_cqe* cqes[64];
+  for (;;)
+  {
+    unsigned n = io_uring_peek_batch_cqe(&ring_, cqes, 64);
+    if (n == 0)
+      break;
+    for (unsigned i = 0; i < n; ++i)
+      complete_cqe(cqes[i], ready, retry);
+    io_uring_cq_advance(&ring_, n);
+  }
+
+  if (!retry.empty())
+  {
+    std::lock_guard<std::mutex> lock(sq_mutex_);
+    while (!retry.empty())
+    {
+      io_op* o = static_cast<io_op*>(retry.pop());
+      uring_descriptor* d = static_cast<uring_descriptor*>(o->desc_);
+      if (o->backend_tag_ != d->cancel_gen)
+      {
+        // Cancelled while between the -EAGAIN and its re-issue: the cancel request could
+        // not see it, so abort it here.
+        o->set_result(-ECANCELED);
+        --d->inflight;
+        inflight_.fetch_sub(1, std::memory_order_relaxed);
+        release_locked(d);
+        ready.push(o);
+        continue;
+      }
+      queue_locked(o);
+    }
+  }
+}
+
+void uring_backend::complete_cqe(io_uring_cqe* cqe, op_queue& ready, op_queue& retry)
+{
+  std::uint64_t ud = io_uring_cqe_get_data64(cqe);
+  if (ud == tag_ignore)
+    return;
+  if (ud == tag_wakeup)
+  {
+    std::lock_guard<std::mutex> lock(sq_mutex_);
+    wakeup_armed_ = false;
+    // The read consumed the counter; later interrupts must write again.
+    wakeup_pending_.store(false, std::memory_order_release);
+    arm_wakeup_locked();
+    return;
+  }
+  io_op* o = reinterpret_cast<io_op*>(static_cast<std::uintptr_t>(ud));
+  int res = cqe->res;
+
+  if (o->backend_phase_ == phase_issue && res == -EAGAIN &&
+      (o->kind_ == io_kind::recv || o->kind_ == io_kind::send || o->kind_ == io_kind::accept))
+  {
+    o->backend_phase_ = phase_polling;
+    retry.push(o);
+    return;
+  }
+  if (o->backend_phase_ == phase_polling && res >= 0)
+  {
+    o->backend_phase_ = phase_issue;
+    retry.push(o);
+    return;
+  }
+
+  switch (o->kind_)
+  {
+  case io_kind::connect:
+    if (res >= 0)
+    {
+      // Writable: the connect finished, successfully or not; SO_ERROR says which.
+      int err = 0;
+      ::socklen_t len = sizeof(err);
+      if (::getsockopt(o->fd_, SOL_SOCKET, SO_ERROR, &err, &len) < 0)
+        err = errno;
+      res = -err;
+    }
+    o->set_result(res);
+    break;
+  case io_kind::wait_read:
+  case io_kind::wait_write:
+  case io_kind::wait_error:
+    o->set_result(res < 0 ? res : 0);
+    break;
+  default:
+    o->set_result(res);
+    break;
+  }
+
+  {
+    std::lock_guard<std::mutex> lock(sq_mutex_);
+    uring_descriptor* d = static_cast<uring_descriptor*>(o->desc_);
+    --d->inflight;
+    release_locked(d);
+  }
+  inflight_.fetch_sub(1, std::memory_order_relaxed);
+  ready.push(o);
+}
+
+void uring_backend::shutdown() noexcept
+{
+  // Cancel everything and wait for each op's final CQE: until then the kernel may still
+  // write into the op (msghdr, peer address) or the caller's buffers. Bounded: cancelled
+  // requests complete promptly, and a request that cannot be cancelled (a regular-file
+  // read in io-wq) finishes by itself.
+  {
+    std::lock_guard<std::mutex> lock(sq_mutex_);
+    if (inflight_.load(std::memory_order_relaxed) > 0)
+    {
+      io_uring_sqe* sqe = get_sqe_locked();
+      if (sqe)
+      {
+        io_uring_prep_cancel64(sqe, 0, IORING_ASYNC_CANCEL_ANY);
+        io_uring_sqe_set_data64(sqe, tag_ignore);
+      }
+    }
+    io_uring_submit(&ring_);
+  }
+  op_queue doomed;
+  for (int rounds = 0; rounds < 1000 && inflight_.load(std::memory_order_relaxed) > 0; ++rounds)
+  {
+    op_queue ready;
+    run(ready, 10000000); // 10 ms per round at most
+    doomed.push(ready);
+    std::lock_guard<std::mutex> lock(sq_mutex_);
+    if (!backlog_.empty() || inflight_.load(std::memory_order_relaxed) > 0)
+    {
+      // Backlogged ops never reached the kernel; anything re-issued after an -EAGAIN
+      // must be cancelled again.
+      while (!backlog_.empty())
+      {
+        io_op* o = static_cast<io_op*>(backlog_.pop());
+        uring_descriptor* d = static_cast<uring_descriptor*>(o->desc_);
+        --d->inflight;
+        release_locked(d);
+        inflight_.fetch_sub(1, std::memory_order_relaxed);
+        doomed.push(o);
+      }
+      io_uring_sqe* sqe = get_sqe_locked();
+      if (sqe)
+      {
+        io_uring_prep_cancel64(sqe, 0, IORING_ASYNC_CANCEL_ANY);
+        io_uring_sqe_set_data64(sqe, tag_ignore);
+      }
+      io_uring_submit(&ring_);
+    }
+  }
+  doomed.destroy_all();
+}
+
+} // namespace
+
+std::unique_ptr<backend> make_uring_backend(scheduler& s, unsigned entries,
+                                            boost::system::error_code& ec)
+{
+  std::unique_ptr<uring_backend> b(new uring_backend(s));
+  if (!b->init(entries, ec))
+    return nullptr;
+  return std::unique_ptr<backend>(std::move(b));
+}
+
+} // namespace detail
+} // namespace blitz

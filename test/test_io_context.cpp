@@ -1,0 +1,308 @@
+#define BOOST_TEST_MODULE io_context
+#include <boost/test/unit_test.hpp>
+
+#include <blitz.hpp>
+
+#include <atomic>
+#include <chrono>
+#include <memory>
+#include <stdexcept>
+#include <thread>
+#include <vector>
+
+using namespace std::chrono_literals;
+
+namespace {
+
+// Counts live instances: a handler holding one proves, by the count going back to zero,
+// that it was destroyed (and by the invoked flag, whether it ran).
+struct tracker
+{
+  static std::atomic<int> live;
+  tracker() { ++live; }
+  tracker(const tracker&) { ++live; }
+  tracker(tracker&&) noexcept { ++live; }
+  ~tracker() { --live; }
+};
+std::atomic<int> tracker::live{0};
+
+} // namespace
+
+BOOST_AUTO_TEST_CASE(reports_backend)
+{
+  blitz::io_context ctx;
+  std::string name = ctx.backend_name();
+  BOOST_TEST((name == "io_uring" || name == "epoll"));
+  if (const char* env = std::getenv("BLITZ_IO_BACKEND"))
+    BOOST_TEST(name == (std::string(env) == "epoll" ? "epoll" : "io_uring"));
+}
+
+BOOST_AUTO_TEST_CASE(explicit_backend_option_wins)
+{
+  blitz::io_context::options o;
+  o.backend = blitz::io_context::backend_kind::epoll;
+  blitz::io_context ctx(o);
+  BOOST_TEST(std::string(ctx.backend_name()) == "epoll");
+}
+
+BOOST_AUTO_TEST_CASE(run_without_work_returns_zero_and_stops)
+{
+  blitz::io_context ctx;
+  BOOST_TEST(ctx.run() == 0u);
+  BOOST_TEST(ctx.stopped());
+}
+
+BOOST_AUTO_TEST_CASE(post_runs_in_fifo_order_and_never_inline)
+{
+  blitz::io_context ctx;
+  std::vector<int> order;
+  for (int i = 0; i < 100; ++i)
+    blitz::post(ctx, [&order, i] { order.push_back(i); });
+  BOOST_TEST(order.empty());
+  BOOST_TEST(ctx.run() == 100u);
+  BOOST_REQUIRE(order.size() == 100u);
+  for (int i = 0; i < 100; ++i)
+    BOOST_TEST(order[static_cast<std::size_t>(i)] == i);
+}
+
+BOOST_AUTO_TEST_CASE(post_from_handler_runs_after_current)
+{
+  blitz::io_context ctx;
+  std::vector<int> order;
+  blitz::post(ctx, [&] {
+    blitz::post(ctx, [&] { order.push_back(3); });
+    order.push_back(1);
+  });
+  blitz::post(ctx, [&] { order.push_back(2); });
+  ctx.run();
+  BOOST_TEST(order == (std::vector<int>{1, 2, 3}));
+}
+
+BOOST_AUTO_TEST_CASE(dispatch_inline_only_inside_run)
+{
+  blitz::io_context ctx;
+  std::vector<int> order;
+  blitz::dispatch(ctx, [&] { order.push_back(1); }); // outside run: queued
+  BOOST_TEST(order.empty());
+  blitz::post(ctx, [&] {
+    blitz::dispatch(ctx, [&] { order.push_back(2); }); // inside: runs now
+    order.push_back(3);
+    blitz::defer(ctx, [&] { order.push_back(4); });
+    blitz::post(ctx.get_executor(), [&] { order.push_back(5); });
+  });
+  ctx.run();
+  BOOST_TEST(order == (std::vector<int>{1, 2, 3, 4, 5}));
+}
+
+BOOST_AUTO_TEST_CASE(executor_running_in_this_thread)
+{
+  blitz::io_context ctx;
+  auto ex = ctx.get_executor();
+  BOOST_TEST(!ex.running_in_this_thread());
+  bool inside = false;
+  blitz::post(ex, [&] { inside = ex.running_in_this_thread(); });
+  ctx.run();
+  BOOST_TEST(inside);
+  BOOST_TEST((ex == ctx.get_executor()));
+  blitz::io_context other;
+  BOOST_TEST((ex != other.get_executor()));
+  BOOST_TEST(&ex.context() == &ctx);
+}
+
+BOOST_AUTO_TEST_CASE(run_one_poll_one_poll)
+{
+  blitz::io_context ctx;
+  int n = 0;
+  for (int i = 0; i < 3; ++i)
+    blitz::post(ctx, [&] { ++n; });
+  BOOST_TEST(ctx.run_one() == 1u);
+  BOOST_TEST(n == 1);
+  BOOST_TEST(ctx.poll_one() == 1u);
+  BOOST_TEST(n == 2);
+  BOOST_TEST(ctx.poll() == 1u);
+  BOOST_TEST(n == 3);
+  BOOST_TEST(ctx.poll() == 0u);
+}
+
+BOOST_AUTO_TEST_CASE(poll_does_not_wait_for_timers)
+{
+  blitz::io_context ctx;
+  blitz::steady_timer t(ctx, 10s);
+  bool fired = false;
+  t.async_wait([&](const boost::system::error_code&) { fired = true; });
+  auto start = std::chrono::steady_clock::now();
+  BOOST_TEST(ctx.poll() == 0u);
+  BOOST_TEST(!fired);
+  BOOST_TEST((std::chrono::steady_clock::now() - start < 5s));
+  t.cancel();
+  BOOST_TEST(ctx.poll() == 1u);
+  BOOST_TEST(fired);
+}
+
+BOOST_AUTO_TEST_CASE(stop_restart)
+{
+  blitz::io_context ctx;
+  int n = 0;
+  blitz::post(ctx, [&] {
+    ++n;
+    ctx.stop();
+  });
+  blitz::post(ctx, [&] { ++n; });
+  ctx.run();
+  BOOST_TEST(n == 1);
+  BOOST_TEST(ctx.stopped());
+  BOOST_TEST(ctx.run() == 0u); // still stopped
+  ctx.restart();
+  BOOST_TEST(!ctx.stopped());
+  BOOST_TEST(ctx.run() == 1u);
+  BOOST_TEST(n == 2);
+}
+
+BOOST_AUTO_TEST_CASE(work_guard_keeps_run_alive_until_reset)
+{
+  blitz::io_context ctx;
+  auto guard = blitz::make_work_guard(ctx);
+  BOOST_TEST(guard.owns_work());
+  std::atomic<bool> ran{false};
+  std::thread t([&] {
+    std::this_thread::sleep_for(50ms);
+    blitz::post(ctx, [&] {
+      ran = true;
+      guard.reset();
+    });
+  });
+  ctx.run(); // returns only after the guard is reset
+  t.join();
+  BOOST_TEST(ran.load());
+  BOOST_TEST(!guard.owns_work());
+}
+
+BOOST_AUTO_TEST_CASE(legacy_io_service_work)
+{
+  blitz::io_service ctx;
+  std::unique_ptr<blitz::io_service::work> work(new blitz::io_service::work(ctx));
+  int n = 0;
+  ctx.post([&] {
+    ++n;
+    work.reset();
+  });
+  ctx.dispatch([&] { ++n; });
+  ctx.run();
+  BOOST_TEST(n == 2);
+}
+
+BOOST_AUTO_TEST_CASE(stop_from_other_thread_wakes_blocked_run)
+{
+  blitz::io_context ctx;
+  auto guard = blitz::make_work_guard(ctx);
+  std::thread t([&] {
+    std::this_thread::sleep_for(50ms);
+    ctx.stop();
+  });
+  auto start = std::chrono::steady_clock::now();
+  ctx.run();
+  t.join();
+  BOOST_TEST(ctx.stopped());
+  BOOST_TEST((std::chrono::steady_clock::now() - start < 10s));
+}
+
+BOOST_AUTO_TEST_CASE(cross_thread_post_wakes_blocked_run)
+{
+  blitz::io_context ctx;
+  auto guard = blitz::make_work_guard(ctx);
+  std::atomic<int> n{0};
+  std::thread t([&] {
+    for (int i = 0; i < 1000; ++i)
+      blitz::post(ctx, [&] { ++n; });
+    blitz::post(ctx, [&] { guard.reset(); });
+  });
+  ctx.run();
+  t.join();
+  BOOST_TEST(n.load() == 1000);
+}
+
+BOOST_AUTO_TEST_CASE(run_for_and_run_until_time_out)
+{
+  blitz::io_context ctx;
+  auto guard = blitz::make_work_guard(ctx);
+  auto start = std::chrono::steady_clock::now();
+  BOOST_TEST(ctx.run_for(30ms) == 0u);
+  auto elapsed = std::chrono::steady_clock::now() - start;
+  BOOST_TEST((elapsed >= 30ms));
+  BOOST_TEST(!ctx.stopped());
+  int n = 0;
+  blitz::post(ctx, [&] { ++n; });
+  BOOST_TEST(ctx.run_until(std::chrono::steady_clock::now() + 20ms) == 1u);
+  BOOST_TEST(n == 1);
+  blitz::post(ctx, [&] { ++n; });
+  blitz::post(ctx, [&] { ++n; });
+  BOOST_TEST(ctx.run_one_for(1s) == 1u);
+  BOOST_TEST(n == 2);
+}
+
+BOOST_AUTO_TEST_CASE(handler_exception_propagates_and_context_runs_again)
+{
+  blitz::io_context ctx;
+  int n = 0;
+  blitz::post(ctx, [&] { ++n; });
+  blitz::post(ctx, [] { throw std::runtime_error("boom"); });
+  blitz::post(ctx, [&] { ++n; });
+  BOOST_CHECK_THROW(ctx.run(), std::runtime_error);
+  BOOST_TEST(n == 1);
+  BOOST_TEST(!ctx.stopped());
+  BOOST_TEST(ctx.run() == 1u); // the remaining handler, without restart()
+  BOOST_TEST(n == 2);
+}
+
+BOOST_AUTO_TEST_CASE(destroying_context_destroys_pending_handlers_without_invoking)
+{
+  bool invoked = false;
+  {
+    blitz::io_context ctx;
+    for (int i = 0; i < 10; ++i)
+      blitz::post(ctx, [&invoked, t = tracker()] { invoked = true; });
+    BOOST_TEST(tracker::live.load() == 10);
+  }
+  BOOST_TEST(!invoked);
+  BOOST_TEST(tracker::live.load() == 0);
+}
+
+BOOST_AUTO_TEST_CASE(move_only_handler)
+{
+  blitz::io_context ctx;
+  std::unique_ptr<int> p(new int(42));
+  int seen = 0;
+  blitz::post(ctx, [&seen, p = std::move(p)] { seen = *p; });
+  ctx.run();
+  BOOST_TEST(seen == 42);
+}
+
+BOOST_AUTO_TEST_CASE(two_threads_run_one_context_and_stop_from_handler_ends_both)
+{
+  blitz::io_context ctx;
+  auto guard = blitz::make_work_guard(ctx);
+  std::atomic<int> n{0};
+  std::thread::id ids[2];
+  std::atomic<int> on_second{0};
+  for (int i = 0; i < 10000; ++i)
+    blitz::post(ctx, [&] { ++n; });
+  std::thread t([&] {
+    ids[1] = std::this_thread::get_id();
+    ctx.run();
+  });
+  ids[0] = std::this_thread::get_id();
+  blitz::post(ctx, [&] {
+    if (std::this_thread::get_id() == ids[1])
+      ++on_second;
+  });
+  std::thread stopper([&] {
+    while (n.load() < 10000)
+      std::this_thread::sleep_for(1ms);
+    blitz::post(ctx, [&] { ctx.stop(); });
+  });
+  ctx.run();
+  t.join();
+  stopper.join();
+  BOOST_TEST(n.load() == 10000);
+  BOOST_TEST(ctx.stopped());
+}

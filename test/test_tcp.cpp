@@ -1,0 +1,617 @@
+#define BOOST_TEST_MODULE tcp
+#include <boost/test/unit_test.hpp>
+
+#include <blitz.hpp>
+
+#include <array>
+#include <chrono>
+#include <memory>
+#include <numeric>
+#include <string>
+#include <sys/resource.h>
+#include <vector>
+
+using namespace std::chrono_literals;
+using blitz::ip::tcp;
+using boost::system::error_code;
+
+namespace {
+
+tcp::endpoint loopback_any() { return tcp::endpoint(blitz::ip::address_v4::loopback(), 0); }
+
+// A connected pair made with the synchronous calls.
+struct connected_pair
+{
+  blitz::io_context ctx;
+  tcp::acceptor acceptor{ctx, loopback_any()};
+  tcp::socket client{ctx};
+  tcp::socket server{ctx};
+  connected_pair()
+  {
+    client.connect(acceptor.local_endpoint());
+    acceptor.accept(server);
+  }
+};
+
+std::vector<char> pattern(std::size_t n, unsigned seed)
+{
+  std::vector<char> v(n);
+  for (std::size_t i = 0; i < n; ++i)
+    v[i] = static_cast<char>((i * 31 + seed * 7 + (i >> 9)) & 0xff);
+  return v;
+}
+
+} // namespace
+
+BOOST_AUTO_TEST_CASE(async_accept_connect_echo)
+{
+  blitz::io_context ctx;
+  tcp::acceptor acceptor(ctx, loopback_any());
+  tcp::socket server(ctx), client(ctx);
+  tcp::endpoint peer;
+  std::string msg = "hello, blitz";
+  std::array<char, 64> sbuf{}, cbuf{};
+  int steps = 0;
+  acceptor.async_accept(server, peer, [&](const error_code& ec) {
+    BOOST_REQUIRE(!ec);
+    ++steps;
+    BOOST_TEST((peer == client.local_endpoint()));
+    blitz::async_read(server, blitz::buffer(sbuf.data(), msg.size()),
+                      [&](const error_code& ec, std::size_t n) {
+                        BOOST_REQUIRE(!ec);
+                        ++steps;
+                        blitz::async_write(server, blitz::buffer(sbuf.data(), n),
+                                           [&](const error_code& ec, std::size_t) {
+                                             BOOST_TEST(!ec);
+                                             ++steps;
+                                           });
+                      });
+  });
+  client.async_connect(acceptor.local_endpoint(), [&](const error_code& ec) {
+    BOOST_REQUIRE(!ec);
+    ++steps;
+    blitz::async_write(client, blitz::buffer(msg), [&](const error_code& ec, std::size_t n) {
+      BOOST_TEST(!ec);
+      BOOST_TEST(n == msg.size());
+      ++steps;
+      blitz::async_read(client, blitz::buffer(cbuf.data(), msg.size()),
+                        [&](const error_code& ec, std::size_t n) {
+                          BOOST_TEST(!ec);
+                          BOOST_TEST(std::string(cbuf.data(), n) == msg);
+                          ++steps;
+                        });
+    });
+  });
+  ctx.run();
+  BOOST_TEST(steps == 6);
+}
+
+BOOST_AUTO_TEST_CASE(move_accept_hands_a_connected_socket)
+{
+  blitz::io_context ctx;
+  tcp::acceptor acceptor(ctx, loopback_any());
+  tcp::socket client(ctx);
+  bool accepted = false;
+  acceptor.async_accept([&](const error_code& ec, tcp::socket s) {
+    BOOST_REQUIRE(!ec);
+    accepted = true;
+    BOOST_TEST(s.is_open());
+    BOOST_TEST((s.remote_endpoint() == client.local_endpoint()));
+    const char reply[] = "ok";
+    blitz::write(s, blitz::buffer(reply, 2));
+  });
+  client.connect(acceptor.local_endpoint());
+  ctx.run();
+  BOOST_TEST(accepted);
+  char buf[2];
+  BOOST_TEST(blitz::read(client, blitz::buffer(buf)) == 2u);
+  BOOST_TEST(std::string(buf, 2) == "ok");
+}
+
+BOOST_AUTO_TEST_CASE(synchronous_calls_and_endpoints)
+{
+  connected_pair p;
+  BOOST_TEST((p.client.remote_endpoint() == p.acceptor.local_endpoint()));
+  BOOST_TEST((p.server.remote_endpoint() == p.client.local_endpoint()));
+  BOOST_TEST(p.client.local_endpoint().address().is_loopback());
+  auto data = pattern(10000, 1);
+  BOOST_TEST(blitz::write(p.client, blitz::buffer(data)) == data.size());
+  std::vector<char> got(data.size());
+  error_code ec;
+  BOOST_TEST(blitz::read(p.server, blitz::buffer(got), ec) == data.size());
+  BOOST_TEST(!ec);
+  BOOST_TEST((got == data));
+  BOOST_TEST(p.client.write_some(blitz::buffer("x", 1)) == 1u);
+  char c = 0;
+  BOOST_TEST(p.server.read_some(blitz::buffer(&c, 1)) == 1u);
+  BOOST_TEST(c == 'x');
+  BOOST_TEST(p.server.available() == 0u);
+}
+
+BOOST_AUTO_TEST_CASE(connection_refused_async_sync_and_throwing)
+{
+  blitz::io_context ctx;
+  tcp::endpoint dead;
+  {
+    tcp::acceptor a(ctx, loopback_any());
+    dead = a.local_endpoint();
+  } // closed: nothing listens there now
+  tcp::socket s(ctx);
+  error_code got;
+  s.async_connect(dead, [&](const error_code& ec) { got = ec; });
+  ctx.run();
+  BOOST_TEST((got == blitz::error::connection_refused));
+
+  tcp::socket s2(ctx);
+  error_code ec;
+  s2.connect(dead, ec);
+  BOOST_TEST((ec == blitz::error::connection_refused));
+
+  tcp::socket s3(ctx);
+  try
+  {
+    s3.connect(dead);
+    BOOST_FAIL("connect to a closed port did not throw");
+  }
+  catch (const boost::system::system_error& e)
+  {
+    BOOST_TEST((e.code() == blitz::error::connection_refused));
+  }
+}
+
+BOOST_AUTO_TEST_CASE(reset_by_peer)
+{
+  connected_pair p;
+  // Linger with a zero timeout makes close() send RST instead of FIN.
+  p.server.set_option(tcp::socket::linger(true, 0));
+  p.server.close();
+  char buf[16];
+  error_code got;
+  p.client.async_read_some(blitz::buffer(buf), [&](const error_code& ec, std::size_t n) {
+    got = ec;
+    BOOST_TEST(n == 0u);
+  });
+  p.ctx.run();
+  BOOST_TEST((got == blitz::error::connection_reset));
+}
+
+BOOST_AUTO_TEST_CASE(eof_mid_read_reports_bytes_so_far)
+{
+  connected_pair p;
+  auto half = pattern(50, 2);
+  blitz::write(p.server, blitz::buffer(half));
+  p.server.shutdown(tcp::socket::shutdown_send);
+  std::vector<char> buf(100);
+  error_code got;
+  std::size_t total = 0;
+  blitz::async_read(p.client, blitz::buffer(buf), [&](const error_code& ec, std::size_t n) {
+    got = ec;
+    total = n;
+  });
+  p.ctx.run();
+  BOOST_TEST((got == blitz::error::eof));
+  BOOST_TEST(total == 50u);
+  BOOST_TEST(std::equal(half.begin(), half.end(), buf.begin()));
+}
+
+BOOST_AUTO_TEST_CASE(write_larger_than_socket_buffers_completes_fully)
+{
+  connected_pair p;
+  p.client.set_option(tcp::socket::send_buffer_size(65536));
+  p.server.set_option(tcp::socket::receive_buffer_size(65536));
+  const std::size_t size = 8 * 1024 * 1024; // 64x the buffers
+  auto data = pattern(size, 3);
+  std::vector<char> got(size);
+  std::size_t written = 0, read = 0;
+  error_code wec, rec;
+  blitz::async_write(p.client, blitz::buffer(data), [&](const error_code& ec, std::size_t n) {
+    wec = ec;
+    written = n;
+  });
+  blitz::async_read(p.server, blitz::buffer(got), [&](const error_code& ec, std::size_t n) {
+    rec = ec;
+    read = n;
+  });
+  p.ctx.run();
+  BOOST_TEST(!wec);
+  BOOST_TEST(!rec);
+  BOOST_TEST(written == size);
+  BOOST_TEST(read == size);
+  BOOST_TEST((got == data));
+}
+
+BOOST_AUTO_TEST_CASE(scatter_gather)
+{
+  connected_pair p;
+  std::string a = "abc", b = "defgh", c = "ij";
+  std::vector<blitz::const_buffer> out{blitz::buffer(a), blitz::buffer(b), blitz::buffer(c)};
+  char x[4], y[6];
+  std::array<blitz::mutable_buffer, 2> in{{blitz::buffer(x), blitz::buffer(y)}};
+  std::size_t w = 0, r = 0;
+  blitz::async_write(p.client, out, [&](const error_code& ec, std::size_t n) {
+    BOOST_TEST(!ec);
+    w = n;
+  });
+  blitz::async_read(p.server, in, [&](const error_code& ec, std::size_t n) {
+    BOOST_TEST(!ec);
+    r = n;
+  });
+  p.ctx.run();
+  BOOST_TEST(w == 10u);
+  BOOST_TEST(r == 10u);
+  BOOST_TEST(std::string(x, 4) + std::string(y, 6) == "abcdefghij");
+}
+
+BOOST_AUTO_TEST_CASE(zero_length_read_and_write_complete_without_blocking)
+{
+  connected_pair p;
+  int calls = 0;
+  char buf[1];
+  p.client.async_read_some(blitz::buffer(buf, 0), [&](const error_code& ec, std::size_t n) {
+    BOOST_TEST(!ec);
+    BOOST_TEST(n == 0u);
+    ++calls;
+  });
+  p.client.async_write_some(blitz::buffer(buf, 0), [&](const error_code& ec, std::size_t n) {
+    BOOST_TEST(!ec);
+    BOOST_TEST(n == 0u);
+    ++calls;
+  });
+  blitz::async_read(p.client, blitz::buffer(buf, 0), [&](const error_code& ec, std::size_t n) {
+    BOOST_TEST(!ec);
+    BOOST_TEST(n == 0u);
+    ++calls;
+  });
+  BOOST_TEST(calls == 0); // never inside the initiating call
+  p.ctx.run();
+  BOOST_TEST(calls == 3);
+  error_code ec;
+  BOOST_TEST(p.client.read_some(blitz::buffer(buf, 0), ec) == 0u);
+  BOOST_TEST(!ec);
+  BOOST_TEST(p.client.write_some(blitz::buffer(buf, 0), ec) == 0u);
+  BOOST_TEST(!ec);
+}
+
+BOOST_AUTO_TEST_CASE(cancel_pending_read_aborts_once_and_socket_stays_usable)
+{
+  connected_pair p;
+  char buf[8];
+  int calls = 0;
+  error_code got;
+  p.client.async_read_some(blitz::buffer(buf), [&](const error_code& ec, std::size_t) {
+    ++calls;
+    got = ec;
+  });
+  blitz::steady_timer t(p.ctx, 10ms);
+  t.async_wait([&](const error_code&) { p.client.cancel(); });
+  p.ctx.run();
+  BOOST_TEST(calls == 1);
+  BOOST_TEST((got == blitz::error::operation_aborted));
+
+  p.ctx.restart();
+  blitz::write(p.server, blitz::buffer("ping", 4));
+  std::size_t n = 0;
+  p.client.async_read_some(blitz::buffer(buf), [&](const error_code& ec, std::size_t k) {
+    BOOST_TEST(!ec);
+    n = k;
+  });
+  p.ctx.run();
+  BOOST_TEST(n == 4u);
+}
+
+BOOST_AUTO_TEST_CASE(close_with_pending_ops_aborts_each_once)
+{
+  connected_pair p;
+  char buf[8];
+  int reads = 0, waits = 0;
+  p.client.async_read_some(blitz::buffer(buf), [&](const error_code& ec, std::size_t) {
+    ++reads;
+    BOOST_TEST((ec == blitz::error::operation_aborted));
+  });
+  p.client.async_wait(tcp::socket::wait_read, [&](const error_code& ec) {
+    ++waits;
+    BOOST_TEST((ec == blitz::error::operation_aborted));
+  });
+  blitz::post(p.ctx, [&] { p.client.close(); });
+  p.ctx.run();
+  BOOST_TEST(reads == 1);
+  BOOST_TEST(waits == 1);
+  BOOST_TEST(!p.client.is_open());
+}
+
+BOOST_AUTO_TEST_CASE(destroying_socket_aborts_pending_ops)
+{
+  blitz::io_context ctx;
+  tcp::acceptor acceptor(ctx, loopback_any());
+  error_code got;
+  {
+    tcp::socket server(ctx);
+    acceptor.async_accept(server, [&](const error_code& ec) { got = ec; });
+    acceptor.close();
+  }
+  ctx.run();
+  BOOST_TEST((got == blitz::error::operation_aborted));
+}
+
+BOOST_AUTO_TEST_CASE(destroying_context_with_pending_io_destroys_handlers)
+{
+  auto token = std::make_shared<int>(0);
+  std::weak_ptr<int> watch = token;
+  bool invoked = false;
+  {
+    connected_pair p;
+    auto buf = std::make_shared<std::array<char, 16>>();
+    p.client.async_read_some(blitz::buffer(*buf), [buf, token, &invoked](const error_code&, std::size_t) {
+      invoked = true;
+    });
+    p.acceptor.async_accept([token, &invoked](const error_code&, tcp::socket) { invoked = true; });
+    token.reset();
+    p.ctx.run_for(5ms);
+    BOOST_TEST(!watch.expired());
+  }
+  BOOST_TEST(!invoked);
+  BOOST_TEST(watch.expired());
+}
+
+BOOST_AUTO_TEST_CASE(ops_on_closed_socket_fail_with_bad_descriptor)
+{
+  blitz::io_context ctx;
+  tcp::socket s(ctx);
+  char buf[4];
+  error_code got;
+  s.async_read_some(blitz::buffer(buf), [&](const error_code& ec, std::size_t) { got = ec; });
+  ctx.run();
+  BOOST_TEST((got == blitz::error::bad_descriptor));
+  error_code ec;
+  s.read_some(blitz::buffer(buf), ec);
+  BOOST_TEST((ec == blitz::error::bad_descriptor));
+  tcp::socket::keep_alive ka;
+  s.get_option(ka, ec);
+  BOOST_TEST((ec == blitz::error::bad_descriptor));
+  BOOST_CHECK_THROW(s.remote_endpoint(), boost::system::system_error);
+}
+
+BOOST_AUTO_TEST_CASE(accept_into_open_socket_is_already_open)
+{
+  connected_pair p;
+  error_code got;
+  p.acceptor.async_accept(p.client, [&](const error_code& ec) { got = ec; });
+  p.ctx.run();
+  BOOST_TEST((got == blitz::error::already_open));
+}
+
+BOOST_AUTO_TEST_CASE(socket_options_round_trip)
+{
+  connected_pair p;
+  p.client.set_option(tcp::no_delay(true));
+  tcp::no_delay nd;
+  p.client.get_option(nd);
+  BOOST_TEST(nd.value());
+  p.client.set_option(tcp::socket::keep_alive(true));
+  tcp::socket::keep_alive ka;
+  p.client.get_option(ka);
+  BOOST_TEST(ka.value());
+  tcp::socket::reuse_address ra;
+  p.acceptor.get_option(ra);
+  BOOST_TEST(ra.value());
+  p.client.set_option(tcp::socket::linger(true, 7));
+  tcp::socket::linger l;
+  p.client.get_option(l);
+  BOOST_TEST(l.enabled());
+  BOOST_TEST(l.timeout() == 7);
+  p.client.set_option(tcp::socket::receive_buffer_size(65536));
+  tcp::socket::receive_buffer_size rb;
+  p.client.get_option(rb);
+  BOOST_TEST(rb.value() >= 65536); // Linux doubles the request for bookkeeping
+  tcp::socket::send_buffer_size sb;
+  p.client.get_option(sb);
+  BOOST_TEST(sb.value() > 0);
+  error_code ec;
+  p.client.set_option(tcp::socket::receive_buffer_size(-1), ec);
+  BOOST_TEST(!ec); // the kernel clamps it; what matters is a clear result either way
+}
+
+BOOST_AUTO_TEST_CASE(half_close_delivers_eof_while_other_direction_works)
+{
+  connected_pair p;
+  p.client.shutdown(tcp::socket::shutdown_send);
+  char buf[8];
+  error_code server_ec;
+  std::size_t client_got = 0;
+  p.server.async_read_some(blitz::buffer(buf), [&](const error_code& ec, std::size_t) {
+    server_ec = ec;
+    // The peer only closed its sending side: replying still works.
+    blitz::async_write(p.server, blitz::buffer("late", 4), [](const error_code& ec, std::size_t) {
+      BOOST_TEST(!ec);
+    });
+  });
+  char cbuf[8];
+  blitz::async_read(p.client, blitz::buffer(cbuf, 4), [&](const error_code& ec, std::size_t n) {
+    BOOST_TEST(!ec);
+    client_got = n;
+  });
+  p.ctx.run();
+  BOOST_TEST((server_ec == blitz::error::eof));
+  BOOST_TEST(client_got == 4u);
+  BOOST_TEST(std::string(cbuf, 4) == "late");
+}
+
+BOOST_AUTO_TEST_CASE(write_to_closed_peer_gives_error_not_sigpipe)
+{
+  connected_pair p;
+  p.server.close();
+  std::vector<char> data(1 << 20, 'z');
+  error_code got;
+  std::function<void()> pump = [&] {
+    p.client.async_write_some(blitz::buffer(data), [&](const error_code& ec, std::size_t) {
+      if (ec)
+        got = ec;
+      else
+        pump();
+    });
+  };
+  pump();
+  p.ctx.run();
+  // Reaching this line means no SIGPIPE killed the process.
+  BOOST_TEST((got == blitz::error::broken_pipe || got == blitz::error::connection_reset));
+}
+
+BOOST_AUTO_TEST_CASE(async_wait_for_readiness)
+{
+  connected_pair p;
+  bool writable = false, readable = false;
+  p.client.async_wait(tcp::socket::wait_write, [&](const error_code& ec) { writable = !ec; });
+  p.server.async_wait(tcp::socket::wait_read, [&](const error_code& ec) {
+    readable = !ec;
+    BOOST_TEST(p.server.available() == 3u);
+  });
+  blitz::post(p.ctx, [&] { blitz::write(p.client, blitz::buffer("abc", 3)); });
+  p.ctx.run();
+  BOOST_TEST(writable);
+  BOOST_TEST(readable);
+}
+
+BOOST_AUTO_TEST_CASE(ipv6_loopback)
+{
+  blitz::io_context ctx;
+  error_code ec;
+  tcp::acceptor acceptor(ctx);
+  acceptor.open(tcp::v6(), ec);
+  if (!ec)
+    acceptor.bind(tcp::endpoint(blitz::ip::address_v6::loopback(), 0), ec);
+  if (ec)
+  {
+    BOOST_TEST_MESSAGE("no IPv6 loopback here: " << ec.message());
+    return;
+  }
+  acceptor.listen();
+  tcp::socket client(ctx);
+  bool ok = false;
+  acceptor.async_accept([&](const error_code& e, tcp::socket s) {
+    BOOST_REQUIRE(!e);
+    ok = s.remote_endpoint().address().is_v6();
+  });
+  client.async_connect(acceptor.local_endpoint(), [](const error_code& e) { BOOST_TEST(!e); });
+  ctx.run();
+  BOOST_TEST(ok);
+}
+
+BOOST_AUTO_TEST_CASE(release_hands_back_the_descriptor)
+{
+  connected_pair p;
+  int fd = p.client.native_handle();
+  BOOST_TEST(p.client.release() == fd);
+  BOOST_TEST(!p.client.is_open());
+  BOOST_TEST(::write(fd, "q", 1) == 1);
+  char c = 0;
+  BOOST_TEST(p.server.read_some(blitz::buffer(&c, 1)) == 1u);
+  BOOST_TEST(c == 'q');
+  ::close(fd);
+}
+
+BOOST_AUTO_TEST_CASE(user_non_blocking_mode_reports_would_block)
+{
+  connected_pair p;
+  p.server.non_blocking(true);
+  BOOST_TEST(p.server.non_blocking());
+  char buf[4];
+  error_code ec;
+  p.server.read_some(blitz::buffer(buf), ec);
+  BOOST_TEST((ec == blitz::error::would_block));
+}
+
+BOOST_AUTO_TEST_CASE(io_handler_exception_propagates_out_of_run)
+{
+  connected_pair p;
+  blitz::write(p.server, blitz::buffer("a", 1));
+  char c;
+  p.client.async_read_some(blitz::buffer(&c, 1), [](const error_code&, std::size_t) {
+    throw std::logic_error("from handler");
+  });
+  BOOST_CHECK_THROW(p.ctx.run(), std::logic_error);
+  BOOST_TEST(p.ctx.run() == 0u);
+}
+
+BOOST_AUTO_TEST_CASE(thousand_concurrent_connections_verified)
+{
+  // Each connection needs two descriptors here (both ends are in this process).
+  rlimit rl{};
+  ::getrlimit(RLIMIT_NOFILE, &rl);
+  if (rl.rlim_cur < 4096)
+  {
+    rl.rlim_cur = std::min<rlim_t>(rl.rlim_max, 4096);
+    ::setrlimit(RLIMIT_NOFILE, &rl);
+  }
+  const int n = 1000;
+  const std::size_t size = 4000;
+  blitz::io_context ctx;
+  tcp::acceptor acceptor(ctx, loopback_any());
+  acceptor.listen(n);
+  auto ep = acceptor.local_endpoint();
+
+  struct echo : std::enable_shared_from_this<echo>
+  {
+    tcp::socket s;
+    std::array<char, 1024> buf;
+    explicit echo(tcp::socket sock) : s(std::move(sock)) {}
+    void go()
+    {
+      auto self = shared_from_this();
+      s.async_read_some(blitz::buffer(buf), [self](const error_code& ec, std::size_t k) {
+        if (ec)
+          return;
+        blitz::async_write(self->s, blitz::buffer(self->buf, k),
+                           [self](const error_code& ec, std::size_t) {
+                             if (!ec)
+                               self->go();
+                           });
+      });
+    }
+  };
+  int accepted = 0;
+  std::function<void()> accept = [&] {
+    acceptor.async_accept([&](const error_code& ec, tcp::socket s) {
+      BOOST_REQUIRE(!ec);
+      std::make_shared<echo>(std::move(s))->go();
+      if (++accepted < n)
+        accept();
+    });
+  };
+  accept();
+
+  struct client
+  {
+    tcp::socket s;
+    std::vector<char> out, in;
+    explicit client(blitz::io_context& c) : s(c) {}
+  };
+  std::vector<std::unique_ptr<client>> clients;
+  int verified = 0, failed = 0;
+  for (int i = 0; i < n; ++i)
+  {
+    clients.emplace_back(new client(ctx));
+    client& c = *clients.back();
+    c.out = pattern(size, static_cast<unsigned>(i));
+    c.in.resize(size);
+    c.s.async_connect(ep, [&c, &verified, &failed](const error_code& ec) {
+      if (ec)
+      {
+        ++failed;
+        return;
+      }
+      blitz::async_write(c.s, blitz::buffer(c.out), [](const error_code&, std::size_t) {});
+      blitz::async_read(c.s, blitz::buffer(c.in), [&c, &verified, &failed](const error_code& ec,
+                                                                          std::size_t k) {
+        if (!ec && k == c.out.size() && c.in == c.out)
+          ++verified;
+        else
+          ++failed;
+        c.s.close();
+      });
+    });
+  }
+  ctx.run();
+  BOOST_TEST(accepted == n);
+  BOOST_TEST(verified == n);
+  BOOST_TEST(failed == 0);
+}

@@ -1,0 +1,316 @@
+#define BOOST_TEST_MODULE timer
+#include <boost/test/unit_test.hpp>
+
+#include <blitz.hpp>
+
+#include <atomic>
+#include <chrono>
+#include <memory>
+#include <random>
+#include <thread>
+#include <vector>
+
+using namespace std::chrono_literals;
+using steady = std::chrono::steady_clock;
+
+BOOST_AUTO_TEST_CASE(fires_after_expiry_never_early)
+{
+  blitz::io_context ctx;
+  std::vector<std::unique_ptr<blitz::steady_timer>> timers;
+  int early = 0, fired = 0;
+  std::mt19937 rng(7);
+  for (int i = 0; i < 200; ++i)
+  {
+    auto d = std::chrono::microseconds(rng() % 30000);
+    timers.emplace_back(new blitz::steady_timer(ctx, d));
+    auto expiry = timers.back()->expiry();
+    timers.back()->async_wait([&, expiry](const boost::system::error_code& ec) {
+      BOOST_TEST(!ec);
+      ++fired;
+      if (steady::now() < expiry)
+        ++early;
+    });
+  }
+  ctx.run();
+  BOOST_TEST(fired == 200);
+  BOOST_TEST(early == 0);
+}
+
+BOOST_AUTO_TEST_CASE(fire_in_deadline_order)
+{
+  blitz::io_context ctx;
+  std::vector<std::unique_ptr<blitz::steady_timer>> timers;
+  std::vector<steady::time_point> seen;
+  auto base = steady::now() + 5ms;
+  std::mt19937 rng(11);
+  // Deadlines spread over 40 ms, some only microseconds apart (same wheel tick).
+  for (int i = 0; i < 300; ++i)
+  {
+    auto expiry = base + std::chrono::microseconds(rng() % 40000);
+    timers.emplace_back(new blitz::steady_timer(ctx, expiry));
+    timers.back()->async_wait([&seen, expiry](const boost::system::error_code&) {
+      seen.push_back(expiry);
+    });
+  }
+  ctx.run();
+  BOOST_REQUIRE(seen.size() == 300u);
+  for (std::size_t i = 1; i < seen.size(); ++i)
+    BOOST_TEST((seen[i - 1] <= seen[i]));
+}
+
+BOOST_AUTO_TEST_CASE(same_deadline_fires_in_arming_order)
+{
+  blitz::io_context ctx;
+  auto expiry = steady::now() + 10ms;
+  std::vector<std::unique_ptr<blitz::steady_timer>> timers;
+  std::vector<int> order;
+  for (int i = 0; i < 50; ++i)
+  {
+    timers.emplace_back(new blitz::steady_timer(ctx, expiry));
+    timers.back()->async_wait([&order, i](const boost::system::error_code&) { order.push_back(i); });
+  }
+  ctx.run();
+  BOOST_REQUIRE(order.size() == 50u);
+  for (int i = 0; i < 50; ++i)
+    BOOST_TEST(order[static_cast<std::size_t>(i)] == i);
+}
+
+BOOST_AUTO_TEST_CASE(past_expiry_completes_promptly_but_not_inline)
+{
+  blitz::io_context ctx;
+  blitz::steady_timer t(ctx, steady::now() - 1s);
+  bool fired = false;
+  t.async_wait([&](const boost::system::error_code& ec) {
+    BOOST_TEST(!ec);
+    fired = true;
+  });
+  BOOST_TEST(!fired);
+  ctx.run();
+  BOOST_TEST(fired);
+}
+
+BOOST_AUTO_TEST_CASE(cancel_completes_with_operation_aborted_once)
+{
+  blitz::io_context ctx;
+  blitz::steady_timer t(ctx, 10s);
+  int calls = 0;
+  boost::system::error_code got;
+  t.async_wait([&](const boost::system::error_code& ec) {
+    ++calls;
+    got = ec;
+  });
+  t.async_wait([&](const boost::system::error_code& ec) {
+    ++calls;
+    BOOST_TEST((ec == blitz::error::operation_aborted));
+  });
+  BOOST_TEST(t.cancel() == 2u);
+  BOOST_TEST(t.cancel() == 0u);
+  auto start = steady::now();
+  ctx.run();
+  BOOST_TEST(calls == 2);
+  BOOST_TEST((got == blitz::error::operation_aborted));
+  BOOST_TEST((steady::now() - start < 5s));
+}
+
+BOOST_AUTO_TEST_CASE(cancel_one_cancels_oldest_wait)
+{
+  blitz::io_context ctx;
+  blitz::steady_timer t(ctx, 20ms);
+  std::vector<std::pair<int, bool>> results;
+  for (int i = 0; i < 3; ++i)
+    t.async_wait([&results, i](const boost::system::error_code& ec) {
+      results.emplace_back(i, ec == blitz::error::operation_aborted);
+    });
+  BOOST_TEST(t.cancel_one() == 1u);
+  ctx.run();
+  BOOST_REQUIRE(results.size() == 3u);
+  BOOST_TEST(results[0].first == 0);
+  BOOST_TEST(results[0].second);
+  BOOST_TEST(!results[1].second);
+  BOOST_TEST(!results[2].second);
+}
+
+BOOST_AUTO_TEST_CASE(cancel_after_expiry_in_same_handler_batch)
+{
+  // Both expire in one turn; `other` was armed first so its handler runs first and cancels
+  // t, whose handler is already queued: cancel() returns 0 and t's handler sees success.
+  blitz::io_context ctx;
+  auto expiry = steady::now() + 1ms;
+  blitz::steady_timer t(ctx, expiry);
+  blitz::steady_timer other(ctx, expiry);
+  std::vector<int> order;
+  boost::system::error_code t_ec = blitz::error::operation_aborted;
+  std::size_t n_cancelled = 99;
+  other.async_wait([&](const boost::system::error_code&) {
+    order.push_back(1);
+    n_cancelled = t.cancel();
+  });
+  t.async_wait([&](const boost::system::error_code& ec) {
+    order.push_back(2);
+    t_ec = ec;
+  });
+  std::this_thread::sleep_for(5ms);
+  ctx.run();
+  BOOST_TEST(order == (std::vector<int>{1, 2}));
+  BOOST_TEST(n_cancelled == 0u);
+  BOOST_TEST(!t_ec);
+}
+
+BOOST_AUTO_TEST_CASE(expires_after_cancels_pending_waits)
+{
+  blitz::io_context ctx;
+  blitz::steady_timer t(ctx, 10s);
+  boost::system::error_code first;
+  bool second_ok = false;
+  t.async_wait([&](const boost::system::error_code& ec) { first = ec; });
+  BOOST_TEST(t.expires_after(5ms) == 1u);
+  t.async_wait([&](const boost::system::error_code& ec) { second_ok = !ec; });
+  ctx.run();
+  BOOST_TEST((first == blitz::error::operation_aborted));
+  BOOST_TEST(second_ok);
+}
+
+BOOST_AUTO_TEST_CASE(destroying_timer_aborts_waits)
+{
+  blitz::io_context ctx;
+  boost::system::error_code got;
+  {
+    blitz::steady_timer t(ctx, 10s);
+    t.async_wait([&](const boost::system::error_code& ec) { got = ec; });
+  }
+  ctx.run();
+  BOOST_TEST((got == blitz::error::operation_aborted));
+}
+
+BOOST_AUTO_TEST_CASE(destroying_context_destroys_timer_handlers_without_invoking)
+{
+  auto token = std::make_shared<int>(1);
+  std::weak_ptr<int> watch = token;
+  bool invoked = false;
+  {
+    blitz::io_context ctx;
+    auto t = std::make_shared<blitz::steady_timer>(ctx, 10s);
+    t->async_wait([t, token, &invoked](const boost::system::error_code&) { invoked = true; });
+    token.reset();
+    ctx.run_for(5ms);
+  }
+  BOOST_TEST(!invoked);
+  BOOST_TEST(watch.expired());
+}
+
+BOOST_AUTO_TEST_CASE(periodic_timer_without_drift)
+{
+  // Re-arming from the previous expiry (not from now) keeps the schedule: after N periods
+  // the last expiry is exactly start + N * period however late each handler ran.
+  blitz::io_context ctx;
+  auto start = steady::now();
+  blitz::steady_timer t(ctx, start + 2ms);
+  int ticks = 0;
+  std::function<void(const boost::system::error_code&)> on_tick =
+      [&](const boost::system::error_code& ec) {
+        BOOST_REQUIRE(!ec);
+        BOOST_TEST((steady::now() >= t.expiry()));
+        if (++ticks == 10)
+          return;
+        t.expires_at(t.expiry() + 2ms);
+        t.async_wait(on_tick);
+      };
+  t.async_wait(on_tick);
+  ctx.run();
+  BOOST_TEST(ticks == 10);
+  BOOST_TEST((t.expiry() == start + 20ms));
+}
+
+BOOST_AUTO_TEST_CASE(system_and_high_resolution_timers)
+{
+  blitz::io_context ctx;
+  blitz::system_timer s(ctx, std::chrono::system_clock::now() + 5ms);
+  blitz::high_resolution_timer h(ctx, 3ms);
+  std::vector<int> order;
+  auto s_expiry = s.expiry();
+  s.async_wait([&](const boost::system::error_code& ec) {
+    BOOST_TEST(!ec);
+    BOOST_TEST((std::chrono::system_clock::now() >= s_expiry));
+    order.push_back(2);
+  });
+  h.async_wait([&](const boost::system::error_code& ec) {
+    BOOST_TEST(!ec);
+    order.push_back(1);
+  });
+  ctx.run();
+  BOOST_TEST(order == (std::vector<int>{1, 2}));
+}
+
+BOOST_AUTO_TEST_CASE(far_future_deadline_does_not_overflow)
+{
+  blitz::io_context ctx;
+  blitz::steady_timer t(ctx, steady::time_point::max());
+  blitz::system_timer s(ctx, std::chrono::system_clock::time_point::max());
+  int aborted = 0;
+  t.async_wait([&](const boost::system::error_code& ec) { aborted += ec == blitz::error::operation_aborted; });
+  s.async_wait([&](const boost::system::error_code& ec) { aborted += ec == blitz::error::operation_aborted; });
+  BOOST_TEST(ctx.poll() == 0u);
+  t.cancel();
+  s.cancel();
+  ctx.run();
+  BOOST_TEST(aborted == 2);
+}
+
+BOOST_AUTO_TEST_CASE(synchronous_wait)
+{
+  blitz::io_context ctx;
+  blitz::steady_timer t(ctx, 5ms);
+  t.wait();
+  BOOST_TEST((steady::now() >= t.expiry()));
+}
+
+BOOST_AUTO_TEST_CASE(moved_timer_keeps_its_wait)
+{
+  blitz::io_context ctx;
+  blitz::steady_timer a(ctx, 2ms);
+  bool ok = false;
+  a.async_wait([&](const boost::system::error_code& ec) { ok = !ec; });
+  blitz::steady_timer b(std::move(a));
+  ctx.run();
+  BOOST_TEST(ok);
+}
+
+BOOST_AUTO_TEST_CASE(timer_armed_from_other_thread_wakes_sleeping_run)
+{
+  blitz::io_context ctx;
+  blitz::steady_timer far(ctx, 10s);
+  blitz::steady_timer soon(ctx);
+  far.async_wait([](const boost::system::error_code&) {});
+  std::atomic<bool> fired{false};
+  std::thread th([&] {
+    std::this_thread::sleep_for(20ms);
+    soon.expires_after(5ms);
+    soon.async_wait([&](const boost::system::error_code& ec) {
+      fired = !ec;
+      far.cancel();
+    });
+  });
+  auto start = steady::now();
+  ctx.run();
+  th.join();
+  BOOST_TEST(fired.load());
+  BOOST_TEST((steady::now() - start < 5s));
+}
+
+BOOST_AUTO_TEST_CASE(many_timers_arm_and_cancel)
+{
+  blitz::io_context ctx;
+  std::vector<std::unique_ptr<blitz::steady_timer>> timers;
+  int aborted = 0;
+  for (int i = 0; i < 20000; ++i)
+  {
+    timers.emplace_back(new blitz::steady_timer(ctx, 10s + std::chrono::microseconds(i)));
+    timers.back()->async_wait([&](const boost::system::error_code& ec) {
+      aborted += ec == blitz::error::operation_aborted;
+    });
+  }
+  for (auto& t : timers)
+    t->cancel();
+  ctx.run();
+  BOOST_TEST(aborted == 20000);
+}
