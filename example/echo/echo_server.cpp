@@ -62,7 +62,7 @@ class server
 {
 public:
   server(blitz::io_context& ctx, const tcp::endpoint& ep, bool share_port)
-    : ctx_(ctx), acceptor_(ctx), backoff_(ctx)
+    : acceptor_(ctx), backoff_(ctx)
   {
     acceptor_.open(ep.protocol());
     acceptor_.set_option(tcp::acceptor::reuse_address(true));
@@ -95,7 +95,6 @@ private:
     });
   }
 
-  blitz::io_context& ctx_;
   tcp::acceptor acceptor_;
   blitz::steady_timer backoff_;
 };
