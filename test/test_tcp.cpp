@@ -3,6 +3,8 @@
 
 #include <blitz.hpp>
 
+#include "echo_fixture.hpp"
+
 #include <array>
 #include <chrono>
 #include <memory>
@@ -534,84 +536,5 @@ BOOST_AUTO_TEST_CASE(io_handler_exception_propagates_out_of_run)
 
 BOOST_AUTO_TEST_CASE(thousand_concurrent_connections_verified)
 {
-  // Each connection needs two descriptors here (both ends are in this process).
-  rlimit rl{};
-  ::getrlimit(RLIMIT_NOFILE, &rl);
-  if (rl.rlim_cur < 4096)
-  {
-    rl.rlim_cur = std::min<rlim_t>(rl.rlim_max, 4096);
-    ::setrlimit(RLIMIT_NOFILE, &rl);
-  }
-  const int n = 1000;
-  const std::size_t size = 4000;
-  blitz::io_context ctx;
-  tcp::acceptor acceptor(ctx, loopback_any());
-  acceptor.listen(n);
-  auto ep = acceptor.local_endpoint();
-
-  struct echo : std::enable_shared_from_this<echo>
-  {
-    tcp::socket s;
-    std::array<char, 1024> buf;
-    explicit echo(tcp::socket sock) : s(std::move(sock)) {}
-    void go()
-    {
-      auto self = shared_from_this();
-      s.async_read_some(blitz::buffer(buf), [self](const error_code& ec, std::size_t k) {
-        if (ec)
-          return;
-        blitz::async_write(self->s, blitz::buffer(self->buf, k),
-                           [self](const error_code& ec, std::size_t) {
-                             if (!ec)
-                               self->go();
-                           });
-      });
-    }
-  };
-  int accepted = 0;
-  std::function<void()> accept = [&] {
-    acceptor.async_accept([&](const error_code& ec, tcp::socket s) {
-      BOOST_REQUIRE(!ec);
-      std::make_shared<echo>(std::move(s))->go();
-      if (++accepted < n)
-        accept();
-    });
-  };
-  accept();
-
-  struct client
-  {
-    tcp::socket s;
-    std::vector<char> out, in;
-    explicit client(blitz::io_context& c) : s(c) {}
-  };
-  std::vector<std::unique_ptr<client>> clients;
-  int verified = 0, failed = 0;
-  for (int i = 0; i < n; ++i)
-  {
-    clients.emplace_back(new client(ctx));
-    client& c = *clients.back();
-    c.out = pattern(size, static_cast<unsigned>(i));
-    c.in.resize(size);
-    c.s.async_connect(ep, [&c, &verified, &failed](const error_code& ec) {
-      if (ec)
-      {
-        ++failed;
-        return;
-      }
-      blitz::async_write(c.s, blitz::buffer(c.out), [](const error_code&, std::size_t) {});
-      blitz::async_read(c.s, blitz::buffer(c.in), [&c, &verified, &failed](const error_code& ec,
-                                                                          std::size_t k) {
-        if (!ec && k == c.out.size() && c.in == c.out)
-          ++verified;
-        else
-          ++failed;
-        c.s.close();
-      });
-    });
-  }
-  ctx.run();
-  BOOST_TEST(accepted == n);
-  BOOST_TEST(verified == n);
-  BOOST_TEST(failed == 0);
+  BOOST_TEST(blitz_test::run_echo_connections(1000, 4000, 1) == 1000);
 }

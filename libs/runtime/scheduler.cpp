@@ -254,14 +254,18 @@ std::size_t scheduler::do_run(std::size_t max_handlers, std::int64_t deadline_ns
     }
     else if (runners_.load(std::memory_order_relaxed) > 1 && !ti.private_q.empty())
     {
-      // Other threads are running this scheduler: let idle ones take what this thread
-      // queued rather than running it all here.
+      // Other threads run this scheduler: keep the next op, offer the rest to a thread
+      // that is idle or asleep in the backend rather than running it all here.
       std::unique_lock<std::mutex> lock(mutex_);
-      if (idle_threads_ > 0)
+      if (idle_threads_ > 0 || reaper_waiting_)
       {
-        shared_.push(ti.private_q);
-        lock.unlock();
-        wakeup_.notify_one();
+        op* next = ti.private_q.pop();
+        if (!ti.private_q.empty())
+        {
+          shared_.push(ti.private_q);
+          wake_one_locked(lock);
+        }
+        ti.private_q.push(next);
       }
     }
   }
@@ -272,6 +276,7 @@ bool scheduler::wait_for_work(thread_info& ti, std::int64_t deadline_ns, bool ma
 {
   std::unique_lock<std::mutex> lock(mutex_);
   bool reaped = false;
+  bool flushed = false;
   for (;;)
   {
     if (stopped_.load(std::memory_order_relaxed))
@@ -332,6 +337,17 @@ bool scheduler::wait_for_work(thread_info& ti, std::int64_t deadline_ns, bool ma
     }
     if (!may_block)
       return false;
+    if (!flushed)
+    {
+      // About to sleep while another thread reaps: submissions this thread queued must
+      // not wait for that reaper's next turn.
+      flushed = true;
+      lock.unlock();
+      backend_->flush();
+      lock.lock();
+      continue;
+    }
+    flushed = false;
     ++idle_threads_;
     if (deadline_ns < 0)
       wakeup_.wait(lock);

@@ -22,6 +22,7 @@
 #include <blitz/detail/backend.hpp>
 #include <blitz/detail/scheduler.hpp>
 #include <blitz/detail/slab_pool.hpp>
+#include <blitz/detail/tsan.hpp>
 #include <blitz/error.hpp>
 
 #include <liburing.h>
@@ -81,6 +82,7 @@ public:
   void cancel_ops(descriptor_state* d) noexcept override;
   void run(op_queue& ready, std::int64_t timeout_ns) override;
   void interrupt() noexcept override;
+  void flush() noexcept override;
   bool has_pending() const noexcept override
   {
     // Relaxed: a stale answer only delays a non-blocking reap to the next turn.
@@ -121,20 +123,21 @@ bool uring_backend::init(unsigned entries, boost::system::error_code& ec)
   io_uring_params p{};
   // A CQ much larger than the SQ: a burst of completions (1,000 connections each with a
   // read outstanding) should not overflow in the common case.
-  p.flags = IORING_SETUP_CQSIZE | IORING_SETUP_SUBMIT_ALL | IORING_SETUP_COOP_TASKRUN;
+  //
+  // Not COOP_TASKRUN (nor DEFER_TASKRUN): any thread may submit here, and the kernel runs
+  // a request's completion work in the context of the thread that submitted it. With
+  // COOP_TASKRUN that thread is not notified, so a submitter asleep elsewhere (a main
+  // thread that started an async_connect and then joined) would hold the completion back
+  // indefinitely. Those flags are only safe when a single thread both submits and waits.
+  p.flags = IORING_SETUP_CQSIZE | IORING_SETUP_SUBMIT_ALL;
   p.cq_entries = entries * 16;
   int r = io_uring_queue_init_params(entries, &ring_, &p);
   if (r == -EINVAL)
   {
-    // Older kernel: drop the flags one by one rather than giving up on io_uring.
+    // Older kernel (SUBMIT_ALL is 5.18): plain flags rather than giving up on io_uring.
     p = io_uring_params{};
-    p.flags = IORING_SETUP_CQSIZE | IORING_SETUP_SUBMIT_ALL;
+    p.flags = IORING_SETUP_CQSIZE;
     p.cq_entries = entries * 16;
-    r = io_uring_queue_init_params(entries, &ring_, &p);
-  }
-  if (r == -EINVAL)
-  {
-    p = io_uring_params{};
     r = io_uring_queue_init_params(entries, &ring_, &p);
   }
   if (r < 0)
@@ -297,6 +300,8 @@ void uring_backend::prep_locked(io_uring_sqe* sqe, io_op* o)
     }
   }
   io_uring_sqe_set_data(sqe, o);
+  // The kernel carries o to whichever thread reaps its CQE.
+  tsan_release(o);
 }
 
 // Returns false when the SQ had no room even after a flush (the op is then backlogged).
@@ -314,8 +319,18 @@ bool uring_backend::queue_locked(io_op* o)
 
 bool uring_backend::must_submit_now() const noexcept
 {
-  // Only the single thread running the scheduler is sure to enter the kernel again soon.
-  return !sched_.running_in_this_thread();
+  // Only the single thread running the scheduler is sure to enter the kernel again soon;
+  // with several runners the reaper may be another thread already asleep in the kernel.
+  // (A runner that joins between this check and its next turn is covered by flush():
+  // every thread flushes before it goes idle.)
+  return !sched_.running_in_this_thread() || !sched_.one_runner();
+}
+
+void uring_backend::flush() noexcept
+{
+  std::lock_guard<std::mutex> lock(sq_mutex_);
+  if (io_uring_sq_ready(&ring_) > 0)
+    io_uring_submit(&ring_);
 }
 
 void uring_backend::start_op(descriptor_state* ds, io_op* o)
@@ -510,8 +525,16 @@ void uring_backend::complete_cqe(io_uring_cqe* cqe, op_queue& ready, op_queue& r
     return;
   }
   io_op* o = reinterpret_cast<io_op*>(static_cast<std::uintptr_t>(ud));
+  tsan_acquire(o);
   int res = cqe->res;
 
+  // A connection reset while it sat in the accept queue is gone; the next one may be fine
+  // (the epoll path and Asio skip these too).
+  if (o->kind_ == io_kind::accept && (res == -ECONNABORTED || res == -EPROTO))
+  {
+    retry.push(o);
+    return;
+  }
   if (o->backend_phase_ == phase_issue && res == -EAGAIN &&
       (o->kind_ == io_kind::recv || o->kind_ == io_kind::send || o->kind_ == io_kind::accept))
   {

@@ -50,6 +50,9 @@ public:
   virtual void run(op_queue& ready, std::int64_t timeout_ns) = 0;
   // Makes a concurrent or upcoming run() return promptly. Any thread.
   virtual void interrupt() noexcept = 0;
+  // Hands queued submissions to the kernel now; called by a thread about to go idle while
+  // another thread is the reaper, so nothing it queued waits for that reaper's next turn.
+  virtual void flush() noexcept {}
   // Whether ops are in flight, so the scheduler knows to reap between handler batches.
   virtual bool has_pending() const noexcept = 0;
   // The scheduler is being destroyed: every op still owned by the backend is destroyed

@@ -79,6 +79,8 @@ public:
   void work_finished() noexcept;
 
   bool running_in_this_thread() const noexcept;
+  // No other thread is inside run() (a hint: a thread may join at any moment).
+  bool one_runner() const noexcept { return runners_.load(std::memory_order_relaxed) <= 1; }
 
   backend& io() noexcept { return *backend_; }
   const char* backend_name() const noexcept;

@@ -1,0 +1,101 @@
+// One io_context run by several threads, on both backends: handlers spread over the
+// threads, the backend is reaped by one thread at a time, nothing is lost or run twice.
+#define BOOST_TEST_MODULE threads
+#include <boost/test/unit_test.hpp>
+
+#include <blitz.hpp>
+
+#include "echo_fixture.hpp"
+
+#include <atomic>
+#include <set>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+BOOST_AUTO_TEST_CASE(two_threads_thousand_connections_every_byte_verified)
+{
+  BOOST_TEST(blitz_test::run_echo_connections(1000, 4000, 2) == 1000);
+}
+
+BOOST_AUTO_TEST_CASE(four_threads_two_hundred_connections)
+{
+  BOOST_TEST(blitz_test::run_echo_connections(200, 20000, 4) == 200);
+}
+
+BOOST_AUTO_TEST_CASE(posts_from_many_threads_run_exactly_once)
+{
+  blitz::io_context ctx;
+  auto guard = blitz::make_work_guard(ctx);
+  const int producers = 4;
+  const int per = 25000;
+  std::vector<std::atomic<int>> hits(static_cast<std::size_t>(producers * per));
+  for (auto& h : hits)
+    h = 0;
+  std::vector<std::thread> runners;
+  for (int i = 0; i < 2; ++i)
+    runners.emplace_back([&] { ctx.run(); });
+  std::vector<std::thread> ps;
+  for (int p = 0; p < producers; ++p)
+    ps.emplace_back([&, p] {
+      for (int i = 0; i < per; ++i)
+        blitz::post(ctx, [&hits, p, i, per] { ++hits[static_cast<std::size_t>(p * per + i)]; });
+    });
+  for (auto& t : ps)
+    t.join();
+  guard.reset();
+  for (auto& t : runners)
+    t.join();
+  int wrong = 0;
+  for (auto& h : hits)
+    wrong += h.load() != 1;
+  BOOST_TEST(wrong == 0);
+}
+
+BOOST_AUTO_TEST_CASE(handlers_spread_over_threads)
+{
+  blitz::io_context ctx;
+  std::mutex m;
+  std::set<std::thread::id> seen;
+  std::atomic<int> n{0};
+  // Each handler sleeps a little so one thread alone cannot drain the queue.
+  for (int i = 0; i < 200; ++i)
+    blitz::post(ctx, [&] {
+      {
+        std::lock_guard<std::mutex> l(m);
+        seen.insert(std::this_thread::get_id());
+      }
+      std::this_thread::sleep_for(std::chrono::microseconds(200));
+      ++n;
+    });
+  std::thread t([&] { ctx.run(); });
+  ctx.run();
+  t.join();
+  BOOST_TEST(n.load() == 200);
+  BOOST_TEST(seen.size() == 2u);
+}
+
+BOOST_AUTO_TEST_CASE(async_op_started_from_foreign_thread_completes)
+{
+  // The main thread starts an operation while another thread is blocked in run(): the
+  // submission must reach the kernel without waiting for the runner's next turn.
+  using blitz::ip::tcp;
+  blitz::io_context ctx;
+  auto guard = blitz::make_work_guard(ctx);
+  tcp::acceptor acceptor(ctx, tcp::endpoint(blitz::ip::address_v4::loopback(), 0));
+  std::thread runner([&] { ctx.run(); });
+  std::this_thread::sleep_for(std::chrono::milliseconds(20)); // runner is asleep in the kernel
+  std::atomic<bool> accepted{false}, connected{false};
+  tcp::socket client(ctx);
+  acceptor.async_accept([&](const boost::system::error_code& ec, tcp::socket) { accepted = !ec; });
+  client.async_connect(acceptor.local_endpoint(), [&](const boost::system::error_code& ec) {
+    connected = !ec;
+  });
+  for (int i = 0; i < 500 && !(accepted && connected); ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  BOOST_TEST(accepted.load());
+  BOOST_TEST(connected.load());
+  guard.reset();
+  ctx.stop();
+  runner.join();
+}
