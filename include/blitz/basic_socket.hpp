@@ -124,7 +124,7 @@ public:
   void async_connect(const endpoint_type& ep, ConnectHandler&& handler)
   {
     using op_t = detail::status_op<detail::decay_handler_t<ConnectHandler>>;
-    op_t* o = detail::new_op<op_t>(detail::io_kind::connect, std::forward<ConnectHandler>(handler));
+    op_t* o = detail::new_handler_op<op_t>(std::forward<ConnectHandler>(handler), detail::io_kind::connect);
     if (!is_open())
     {
       boost::system::error_code ec;
@@ -151,7 +151,7 @@ public:
   void async_wait(wait_type w, WaitHandler&& handler)
   {
     using op_t = detail::status_op<detail::decay_handler_t<WaitHandler>>;
-    impl_.start_op(detail::new_op<op_t>(wait_kind(w), std::forward<WaitHandler>(handler)));
+    impl_.start_op(detail::new_handler_op<op_t>(std::forward<WaitHandler>(handler), wait_kind(w)));
   }
 
   template <class SettableSocketOption>

@@ -112,8 +112,8 @@ public:
   {
     using op_t = detail::move_accept_op<socket_type, io_context,
                                         detail::decay_handler_t<MoveAcceptHandler>>;
-    this->impl_.start_op(detail::new_op<op_t>(accepted_protocol(), ctx,
-                                              std::forward<MoveAcceptHandler>(handler)));
+    this->impl_.start_op(detail::new_handler_op<op_t>(
+        std::forward<MoveAcceptHandler>(handler), accepted_protocol(), ctx));
   }
 
 private:
@@ -147,7 +147,8 @@ private:
   void start_accept_into(Socket& peer, endpoint_type* peer_ep, Handler&& handler)
   {
     using op_t = detail::accept_into_op<Socket, endpoint_type, detail::decay_handler_t<Handler>>;
-    op_t* o = detail::new_op<op_t>(accepted_protocol(), peer, peer_ep, std::forward<Handler>(handler));
+    op_t* o = detail::new_handler_op<op_t>(std::forward<Handler>(handler), accepted_protocol(), peer,
+                                               peer_ep);
     if (peer.is_open())
       this->impl_.post_immediate(o, error::already_open);
     else

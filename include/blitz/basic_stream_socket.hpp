@@ -136,7 +136,7 @@ private:
                       Handler&& handler)
   {
     using op_t = detail::transfer_op<detail::decay_handler_t<Handler>>;
-    op_t* o = detail::new_op<op_t>(k, std::forward<Handler>(handler));
+    op_t* o = detail::new_handler_op<op_t>(std::forward<Handler>(handler), k);
     o->msg_flags_ = flags;
     if (detail::fill_iov(o, b) == 0 && this->is_open())
       this->impl_.post_immediate(o, boost::system::error_code());

@@ -136,7 +136,7 @@ public:
   void async_wait(WaitHandler&& handler)
   {
     using op_t = detail::ec_op<detail::decay_handler_t<WaitHandler>>;
-    op_t* o = detail::new_op<op_t>(std::forward<WaitHandler>(handler));
+    op_t* o = detail::new_handler_op<op_t>(std::forward<WaitHandler>(handler));
     sched_->timer_schedule(state_, steady_deadline_ns(), o);
   }
 

@@ -137,7 +137,7 @@ public:
   void post(F&& f, const Alloc& = Alloc()) const
   {
     using op_t = detail::post_op<detail::decay_handler_t<F>>;
-    ctx_->impl_->post(detail::new_op<op_t>(std::forward<F>(f)));
+    ctx_->impl_->post(detail::new_handler_op<op_t>(std::forward<F>(f)));
   }
   template <class F, class Alloc = std::allocator<void>>
   void defer(F&& f, const Alloc& a = Alloc()) const

@@ -8,6 +8,8 @@
 #ifndef BLITZ_DETAIL_COMPOSED_TRANSFER_HPP
 #define BLITZ_DETAIL_COMPOSED_TRANSFER_HPP
 
+#include <blitz/associated_allocator.hpp>
+#include <blitz/associated_executor.hpp>
 #include <blitz/buffer.hpp>
 #include <blitz/completion_condition.hpp>
 #include <blitz/detail/consuming_buffers.hpp>
@@ -114,12 +116,44 @@ public:
     handler_(ec, static_cast<std::size_t>(buffers_.total_consumed()));
   }
 
+  const Handler& handler() const noexcept { return handler_; }
+
 private:
   Stream* stream_;
   consuming_buffers<buffer, Buffers> buffers_;
   Condition cond_;
   Handler handler_;
 };
+
+} // namespace detail
+
+// Each step of a composed transfer runs where, and allocates with what, the caller's
+// handler asks: a read bound to a strand has its intermediate steps on that strand too.
+template <bool IsRead, class Stream, class Buffers, class Condition, class Handler, class Executor>
+struct associated_executor<detail::composed_transfer_op<IsRead, Stream, Buffers, Condition, Handler>,
+                           Executor>
+{
+  using type = associated_executor_t<Handler, Executor>;
+  static type get(const detail::composed_transfer_op<IsRead, Stream, Buffers, Condition, Handler>& o,
+                  const Executor& e = Executor()) noexcept
+  {
+    return associated_executor<Handler, Executor>::get(o.handler(), e);
+  }
+};
+
+template <bool IsRead, class Stream, class Buffers, class Condition, class Handler, class Allocator>
+struct associated_allocator<detail::composed_transfer_op<IsRead, Stream, Buffers, Condition, Handler>,
+                            Allocator>
+{
+  using type = associated_allocator_t<Handler, Allocator>;
+  static type get(const detail::composed_transfer_op<IsRead, Stream, Buffers, Condition, Handler>& o,
+                  const Allocator& a = Allocator()) noexcept
+  {
+    return associated_allocator<Handler, Allocator>::get(o.handler(), a);
+  }
+};
+
+namespace detail {
 
 template <bool IsRead, class Stream, class Buffers, class Condition, class Handler>
 void start_composed_transfer(Stream& s, const Buffers& b, Condition&& c, Handler&& h)

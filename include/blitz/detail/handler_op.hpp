@@ -5,6 +5,7 @@
 #ifndef BLITZ_DETAIL_HANDLER_OP_HPP
 #define BLITZ_DETAIL_HANDLER_OP_HPP
 
+#include <blitz/detail/handler_invoke.hpp>
 #include <blitz/detail/op.hpp>
 #include <blitz/detail/slab_pool.hpp>
 
@@ -28,8 +29,9 @@ private:
   static void do_complete(void* owner, op* base)
   {
     post_op* self = static_cast<post_op*>(base);
+    auto alloc = get_associated_allocator(self->handler_);
     Handler handler(std::move(self->handler_));
-    delete_op(self);
+    delete_op_with(self, alloc);
     if (owner)
       handler();
   }
@@ -51,11 +53,12 @@ private:
   static void do_complete(void* owner, op* base)
   {
     ec_op* self = static_cast<ec_op*>(base);
+    auto alloc = get_associated_allocator(self->handler_);
     Handler handler(std::move(self->handler_));
     boost::system::error_code ec = self->ec_;
-    delete_op(self);
+    delete_op_with(self, alloc);
     if (owner)
-      handler(ec);
+      invoke_handler(handler, ec);
   }
 
   Handler handler_;
@@ -63,6 +66,15 @@ private:
 
 template <class Handler>
 using decay_handler_t = typename std::decay<Handler>::type;
+
+// Allocates and constructs an op carrying handler h (moved or copied in as the op's last
+// constructor argument), with h's associated allocator.
+template <class Op, class Handler, class... Args>
+Op* new_handler_op(Handler&& h, Args&&... args)
+{
+  auto alloc = get_associated_allocator(h);
+  return new_op_with<Op>(alloc, std::forward<Args>(args)..., std::forward<Handler>(h));
+}
 
 } // namespace detail
 } // namespace blitz

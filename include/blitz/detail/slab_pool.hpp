@@ -9,6 +9,8 @@
 #define BLITZ_DETAIL_SLAB_POOL_HPP
 
 #include <cstddef>
+#include <memory>
+#include <new>
 
 namespace blitz {
 namespace detail {
@@ -52,6 +54,60 @@ void delete_op(Op* o) noexcept
 {
   o->~Op();
   slab_deallocate(o, sizeof(Op));
+}
+
+// Memory for ops whose handler carries its own allocator (associated_allocator). Any
+// std::allocator means "no preference" and maps to the slab pool.
+template <class T>
+void* op_allocate(const std::allocator<T>&, std::size_t n)
+{
+  return slab_allocate(n);
+}
+template <class T>
+void op_deallocate(const std::allocator<T>&, void* p, std::size_t n) noexcept
+{
+  slab_deallocate(p, n);
+}
+
+// Rebound to max_align_t so that ops of any alignment fit, whatever value type the user's
+// allocator was declared with.
+template <class Alloc>
+void* op_allocate(const Alloc& a, std::size_t n)
+{
+  using unit = std::max_align_t;
+  typename std::allocator_traits<Alloc>::template rebind_alloc<unit> r(a);
+  return std::allocator_traits<decltype(r)>::allocate(r, (n + sizeof(unit) - 1) / sizeof(unit));
+}
+template <class Alloc>
+void op_deallocate(const Alloc& a, void* p, std::size_t n) noexcept
+{
+  using unit = std::max_align_t;
+  typename std::allocator_traits<Alloc>::template rebind_alloc<unit> r(a);
+  std::allocator_traits<decltype(r)>::deallocate(r, static_cast<unit*>(p),
+                                                 (n + sizeof(unit) - 1) / sizeof(unit));
+}
+
+// new_op / delete_op with the handler's allocator.
+template <class Op, class Alloc, class... Args>
+Op* new_op_with(const Alloc& a, Args&&... args)
+{
+  void* mem = op_allocate(a, sizeof(Op));
+  try
+  {
+    return new (mem) Op(static_cast<Args&&>(args)...);
+  }
+  catch (...)
+  {
+    op_deallocate(a, mem, sizeof(Op));
+    throw;
+  }
+}
+
+template <class Op, class Alloc>
+void delete_op_with(Op* o, const Alloc& a) noexcept
+{
+  o->~Op();
+  op_deallocate(a, o, sizeof(Op));
 }
 
 } // namespace detail

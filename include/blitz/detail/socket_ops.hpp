@@ -5,6 +5,7 @@
 #define BLITZ_DETAIL_SOCKET_OPS_HPP
 
 #include <blitz/buffer.hpp>
+#include <blitz/detail/handler_op.hpp>
 #include <blitz/detail/io_op.hpp>
 #include <blitz/detail/slab_pool.hpp>
 
@@ -48,12 +49,13 @@ private:
   static void do_complete(void* owner, op* base)
   {
     transfer_op* self = static_cast<transfer_op*>(base);
+    auto alloc = get_associated_allocator(self->handler_);
     Handler handler(std::move(self->handler_));
     boost::system::error_code ec = self->ec_;
     std::size_t n = self->bytes_;
-    delete_op(self);
+    delete_op_with(self, alloc);
     if (owner)
-      handler(ec, n);
+      invoke_handler(handler, ec, n);
   }
 
   Handler handler_;
@@ -73,11 +75,12 @@ private:
   static void do_complete(void* owner, op* base)
   {
     status_op* self = static_cast<status_op*>(base);
+    auto alloc = get_associated_allocator(self->handler_);
     Handler handler(std::move(self->handler_));
     boost::system::error_code ec = self->ec_;
-    delete_op(self);
+    delete_op_with(self, alloc);
     if (owner)
-      handler(ec);
+      invoke_handler(handler, ec);
   }
 
   Handler handler_;
@@ -110,6 +113,7 @@ private:
   static void do_complete(void* owner, op* base)
   {
     accept_into_op* self = static_cast<accept_into_op*>(base);
+    auto alloc = get_associated_allocator(self->handler_);
     Handler handler(std::move(self->handler_));
     boost::system::error_code ec = self->ec_;
     int fd = self->ec_ ? -1 : self->new_fd_;
@@ -118,7 +122,7 @@ private:
     Endpoint* peer_ep = self->peer_ep_;
     Endpoint addr = self->addr_storage_;
     std::size_t addrlen = self->addrlen_;
-    delete_op(self);
+    delete_op_with(self, alloc);
     if (!owner)
     {
       close_orphan(fd);
@@ -135,7 +139,7 @@ private:
         *peer_ep = addr;
       }
     }
-    handler(ec);
+    invoke_handler(handler, ec);
   }
 
   typename Socket::protocol_type proto_;
@@ -161,12 +165,13 @@ private:
   static void do_complete(void* owner, op* base)
   {
     move_accept_op* self = static_cast<move_accept_op*>(base);
+    auto alloc = get_associated_allocator(self->handler_);
     Handler handler(std::move(self->handler_));
     boost::system::error_code ec = self->ec_;
     int fd = self->ec_ ? -1 : self->new_fd_;
     Context& ctx = self->ctx_;
     typename Socket::protocol_type proto = self->proto_;
-    delete_op(self);
+    delete_op_with(self, alloc);
     if (!owner)
     {
       close_orphan(fd);
@@ -179,7 +184,7 @@ private:
       if (ec)
         close_orphan(fd);
     }
-    handler(ec, std::move(peer));
+    invoke_handler(handler, ec, std::move(peer));
   }
 
   typename Socket::protocol_type proto_;
