@@ -6,6 +6,8 @@
 #include <cerrno>
 #include <poll.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
+#include <unistd.h>
 
 namespace blitz {
 namespace detail {
@@ -23,13 +25,20 @@ void io_op::set_result(int res) noexcept
   switch (kind_)
   {
   case io_kind::recv:
+  case io_kind::read:
     bytes_ = static_cast<std::size_t>(res);
     // A stream read of zero bytes into a non-empty buffer means the peer will send no
-    // more; Asio reports that as error::eof.
+    // more (or a file has no more at that offset); Asio reports that as error::eof.
     if (res == 0 && stream_ && buffer_bytes() > 0)
       ec_ = error::eof;
     break;
+  case io_kind::recv_from:
+    bytes_ = static_cast<std::size_t>(res);
+    addrlen_ = msg_.msg_namelen; // the kernel wrote the sender's length here
+    break;
   case io_kind::send:
+  case io_kind::send_to:
+  case io_kind::write:
     bytes_ = static_cast<std::size_t>(res);
     break;
   case io_kind::accept:
@@ -90,6 +99,22 @@ bool io_op::perform() noexcept
         m.msg_iovlen = iov_count_;
         r = ::sendmsg(fd_, &m, msg_flags_ | MSG_NOSIGNAL);
       }
+      break;
+    case io_kind::recv_from:
+      build_msghdr();
+      r = ::recvmsg(fd_, &msg_, msg_flags_);
+      break;
+    case io_kind::send_to:
+      build_msghdr();
+      r = ::sendmsg(fd_, &msg_, msg_flags_ | MSG_NOSIGNAL);
+      break;
+    case io_kind::read:
+      r = offset_ < 0 ? ::readv(fd_, iov_, iov_count_)
+                      : ::preadv(fd_, iov_, iov_count_, static_cast<off_t>(offset_));
+      break;
+    case io_kind::write:
+      r = offset_ < 0 ? ::writev(fd_, iov_, iov_count_)
+                      : ::pwritev(fd_, iov_, iov_count_, static_cast<off_t>(offset_));
       break;
     case io_kind::accept:
     {

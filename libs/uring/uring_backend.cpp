@@ -163,9 +163,10 @@ bool uring_backend::init(unsigned entries, boost::system::error_code& ec)
     ec = error::operation_not_supported;
     return false;
   }
-  const int needed[] = {IORING_OP_RECV, IORING_OP_SEND, IORING_OP_RECVMSG, IORING_OP_SENDMSG,
-                        IORING_OP_ACCEPT, IORING_OP_POLL_ADD, IORING_OP_ASYNC_CANCEL,
-                        IORING_OP_READ};
+  const int needed[] = {IORING_OP_RECV,      IORING_OP_SEND,     IORING_OP_RECVMSG,
+                        IORING_OP_SENDMSG,   IORING_OP_ACCEPT,   IORING_OP_POLL_ADD,
+                        IORING_OP_ASYNC_CANCEL, IORING_OP_READ, IORING_OP_WRITE,
+                        IORING_OP_READV,     IORING_OP_WRITEV};
   bool all = true;
   for (int opc : needed)
     all = all && io_uring_opcode_supported(probe, opc);
@@ -269,11 +270,13 @@ void uring_backend::prep_locked(io_uring_sqe* sqe, io_op* o)
         io_uring_prep_recv(sqe, o->fd_, o->iov_[0].iov_base, o->iov_[0].iov_len, o->msg_flags_);
       else
       {
-        o->msg_ = ::msghdr{};
-        o->msg_.msg_iov = o->iov_;
-        o->msg_.msg_iovlen = o->iov_count_;
+        o->build_msghdr();
         io_uring_prep_recvmsg(sqe, o->fd_, &o->msg_, static_cast<unsigned>(o->msg_flags_));
       }
+      break;
+    case io_kind::recv_from:
+      o->build_msghdr();
+      io_uring_prep_recvmsg(sqe, o->fd_, &o->msg_, static_cast<unsigned>(o->msg_flags_));
       break;
     case io_kind::send:
       // MSG_NOSIGNAL: a peer that reset the connection must give EPIPE, not kill the
@@ -283,13 +286,37 @@ void uring_backend::prep_locked(io_uring_sqe* sqe, io_op* o)
                            o->msg_flags_ | MSG_NOSIGNAL);
       else
       {
-        o->msg_ = ::msghdr{};
-        o->msg_.msg_iov = o->iov_;
-        o->msg_.msg_iovlen = o->iov_count_;
+        o->build_msghdr();
         io_uring_prep_sendmsg(sqe, o->fd_, &o->msg_,
                               static_cast<unsigned>(o->msg_flags_ | MSG_NOSIGNAL));
       }
       break;
+    case io_kind::send_to:
+      o->build_msghdr();
+      io_uring_prep_sendmsg(sqe, o->fd_, &o->msg_,
+                            static_cast<unsigned>(o->msg_flags_ | MSG_NOSIGNAL));
+      break;
+    case io_kind::read:
+    {
+      // Offset -1 reads at the file position, as read(2) does (pipes, ttys).
+      __u64 off = o->offset_ < 0 ? static_cast<__u64>(-1) : static_cast<__u64>(o->offset_);
+      if (o->iov_count_ == 1)
+        io_uring_prep_read(sqe, o->fd_, o->iov_[0].iov_base,
+                           static_cast<unsigned>(o->iov_[0].iov_len), off);
+      else
+        io_uring_prep_readv(sqe, o->fd_, o->iov_, o->iov_count_, off);
+      break;
+    }
+    case io_kind::write:
+    {
+      __u64 off = o->offset_ < 0 ? static_cast<__u64>(-1) : static_cast<__u64>(o->offset_);
+      if (o->iov_count_ == 1)
+        io_uring_prep_write(sqe, o->fd_, o->iov_[0].iov_base,
+                            static_cast<unsigned>(o->iov_[0].iov_len), off);
+      else
+        io_uring_prep_writev(sqe, o->fd_, o->iov_, o->iov_count_, off);
+      break;
+    }
     case io_kind::accept:
       o->addrlen_ = o->addr_ ? o->addrlen_ : 0;
       io_uring_prep_accept(sqe, o->fd_, o->addr_, o->addr_ ? &o->addrlen_ : nullptr,
@@ -535,8 +562,9 @@ void uring_backend::complete_cqe(io_uring_cqe* cqe, op_queue& ready, op_queue& r
     retry.push(o);
     return;
   }
-  if (o->backend_phase_ == phase_issue && res == -EAGAIN &&
-      (o->kind_ == io_kind::recv || o->kind_ == io_kind::send || o->kind_ == io_kind::accept))
+  if (o->backend_phase_ == phase_issue && res == -EAGAIN && o->kind_ != io_kind::connect &&
+      o->kind_ != io_kind::wait_read && o->kind_ != io_kind::wait_write &&
+      o->kind_ != io_kind::wait_error)
   {
     o->backend_phase_ = phase_polling;
     retry.push(o);

@@ -18,6 +18,10 @@ enum class io_kind : std::uint8_t
 {
   recv,       // recv / recvmsg into iov_
   send,       // send / sendmsg from iov_, never raising SIGPIPE
+  recv_from,  // recvmsg into iov_; sender address into addr_/addrlen_ (datagrams)
+  send_to,    // sendmsg from iov_ to addr_/addrlen_, never raising SIGPIPE
+  read,       // readv / preadv at offset_ (-1: the descriptor's position): pipes, files
+  write,      // writev / pwritev at offset_ (-1: the descriptor's position)
   accept,     // accept4; new descriptor in new_fd_
   connect,    // a non-blocking connect already returned EINPROGRESS: wait, then SO_ERROR
   wait_read,  // readiness only
@@ -50,8 +54,11 @@ public:
   int fd_ = -1;
   int msg_flags_ = 0;
   int new_fd_ = -1;          // accept's result
-  ::sockaddr* addr_ = nullptr;    // accept: where the peer address goes (may be null)
+  // accept/recv_from: where the peer address goes (may be null for accept), addrlen_ its
+  // capacity before and its length after; send_to: the destination.
+  ::sockaddr* addr_ = nullptr;
   ::socklen_t addrlen_ = 0;
+  std::int64_t offset_ = -1; // read/write: file offset, -1 for the current position
   descriptor_state* desc_ = nullptr;
   ::iovec iov_[max_iov];
   ::msghdr msg_;             // built on demand for multi-buffer transfers on io_uring
@@ -61,6 +68,8 @@ public:
     switch (kind_)
     {
     case io_kind::recv:
+    case io_kind::recv_from:
+    case io_kind::read:
     case io_kind::accept:
     case io_kind::wait_read:
       return io_direction::read;
@@ -80,12 +89,25 @@ public:
   }
 
   // Records a kernel result (bytes, new fd, or -errno) as ec_/bytes_/new_fd_ with Asio's
-  // meaning: ECANCELED is operation_aborted, a zero-byte stream read is eof.
+  // meaning: ECANCELED is operation_aborted, a zero-byte stream or file read is eof.
   void set_result(int res) noexcept;
 
   // Performs the syscall without blocking. Returns false when it would block (the op then
   // waits for readiness), true when the op is complete (result recorded).
   bool perform() noexcept;
+
+  // Points msg_ at iov_ (and at addr_ for the datagram kinds) for a *msg syscall.
+  void build_msghdr() noexcept
+  {
+    msg_ = ::msghdr{};
+    msg_.msg_iov = iov_;
+    msg_.msg_iovlen = iov_count_;
+    if (kind_ == io_kind::recv_from || kind_ == io_kind::send_to)
+    {
+      msg_.msg_name = addr_;
+      msg_.msg_namelen = addrlen_;
+    }
+  }
 
 protected:
   io_op(func_type f, io_kind k) noexcept : op(f), kind_(k) {}
