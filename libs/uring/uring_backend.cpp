@@ -76,6 +76,7 @@ public:
   ~uring_backend() override;
 
   const char* name() const noexcept override { return "io_uring"; }
+  bool native_file_io() const noexcept override { return true; }
   descriptor_state* register_descriptor(int fd, boost::system::error_code& ec) override;
   void deregister_descriptor(descriptor_state* d) noexcept override;
   void start_op(descriptor_state* d, io_op* o) override;

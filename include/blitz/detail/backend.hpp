@@ -31,6 +31,10 @@ class backend
 public:
   virtual ~backend() = default;
   virtual const char* name() const noexcept = 0;
+  // Whether regular-file reads and writes (io_kind::read/write at an offset) can be started
+  // here. io_uring runs them natively; epoll cannot poll regular files, so file objects
+  // send their I/O to the blocking pool instead.
+  virtual bool native_file_io() const noexcept { return false; }
 
   // Per-descriptor state lives from register to deregister (and, internally, until the
   // kernel can no longer report anything for it). Deregistering completes every parked or
