@@ -81,9 +81,7 @@ void scheduler::post(op* o)
     return;
   }
   work_started();
-  std::unique_lock<std::mutex> lock(mutex_);
-  shared_.push(o);
-  wake_one_locked(lock);
+  inject(o);
 }
 
 void scheduler::post_completion(op* o)
@@ -93,9 +91,7 @@ void scheduler::post_completion(op* o)
     ti->private_q.push(o);
     return;
   }
-  std::unique_lock<std::mutex> lock(mutex_);
-  shared_.push(o);
-  wake_one_locked(lock);
+  inject(o);
 }
 
 void scheduler::post_completions(op_queue& ops)
@@ -107,9 +103,24 @@ void scheduler::post_completions(op_queue& ops)
     ti->private_q.push(ops);
     return;
   }
-  std::unique_lock<std::mutex> lock(mutex_);
-  shared_.push(ops);
-  wake_one_locked(lock);
+  while (!ops.empty())
+    inject(ops.pop());
+}
+
+void scheduler::inject(op* o)
+{
+  inject_.push(o);
+  // Only when somebody sleeps does the poster pay for the lock and the wakeup.
+  if (sleepers_.load(std::memory_order_seq_cst) > 0)
+  {
+    std::unique_lock<std::mutex> lock(mutex_);
+    wake_one_locked(lock);
+  }
+}
+
+void scheduler::take_injected(thread_info& ti) noexcept
+{
+  inject_.take_all(ti.private_q);
 }
 
 void scheduler::wake_one_locked(std::unique_lock<std::mutex>& lock)
@@ -241,6 +252,7 @@ std::size_t scheduler::do_run(std::size_t max_handlers, std::int64_t deadline_ns
       since_reap = 0;
       // Fairness: I/O completions, expired timers and cross-thread posts get their turn
       // even while handlers keep re-posting themselves.
+      take_injected(ti);
       std::unique_lock<std::mutex> lock(mutex_);
       ti.private_q.push(shared_);
       if (!reaper_active_)
@@ -281,6 +293,9 @@ bool scheduler::wait_for_work(thread_info& ti, std::int64_t deadline_ns, bool ma
   {
     if (stopped_.load(std::memory_order_relaxed))
       return false;
+    take_injected(ti);
+    if (!ti.private_q.empty())
+      return true;
     if (!shared_.empty())
     {
       if (runners_.load(std::memory_order_relaxed) > 1)
@@ -313,9 +328,13 @@ bool scheduler::wait_for_work(thread_info& ti, std::int64_t deadline_ns, bool ma
         timeout = deadline_ns > now ? deadline_ns - now : 0;
       reaper_active_ = true;
       reaper_waiting_ = timeout != 0;
+      if (reaper_waiting_)
+        sleepers_.fetch_add(1, std::memory_order_seq_cst);
       lock.unlock();
       reap(ti, timeout);
       lock.lock();
+      if (reaper_waiting_)
+        sleepers_.fetch_sub(1, std::memory_order_relaxed);
       reaper_active_ = false;
       reaper_waiting_ = false;
       reaped = true;
@@ -349,10 +368,18 @@ bool scheduler::wait_for_work(thread_info& ti, std::int64_t deadline_ns, bool ma
     }
     flushed = false;
     ++idle_threads_;
-    if (deadline_ns < 0)
-      wakeup_.wait(lock);
-    else
-      wakeup_.wait_for(lock, std::chrono::nanoseconds(deadline_ns > now ? deadline_ns - now : 0));
+    sleepers_.fetch_add(1, std::memory_order_seq_cst);
+    // The other half of the handshake: an op injected before the increment is seen here;
+    // one injected after it sees the increment and takes mutex_ to notify, which it can only
+    // do once this thread is inside wait() (wait releases mutex_ atomically).
+    if (inject_.empty())
+    {
+      if (deadline_ns < 0)
+        wakeup_.wait(lock);
+      else
+        wakeup_.wait_for(lock, std::chrono::nanoseconds(deadline_ns > now ? deadline_ns - now : 0));
+    }
+    sleepers_.fetch_sub(1, std::memory_order_relaxed);
     --idle_threads_;
     if (deadline_ns >= 0 && now_ns() >= deadline_ns && shared_.empty())
       return false;
@@ -371,7 +398,9 @@ void scheduler::reap(thread_info& ti, std::int64_t timeout_ns)
       if (t >= 0 && (timeout_ns < 0 || t < timeout_ns))
         timeout_ns = t;
     }
-    if (!ti.private_q.empty())
+    // Injected ops must not wait for the backend's timeout: this check follows the
+    // sleepers_ increment (seq_cst), pairing with inject()'s push-then-load.
+    if (!ti.private_q.empty() || !inject_.empty())
       timeout_ns = 0;
     reaper_wake_ns_ = timeout_ns < 0 ? INT64_MAX : now + timeout_ns;
   }
@@ -432,7 +461,8 @@ std::size_t scheduler::timer_cancel(timer_state& t)
       wheel_.remove(t);
     while (!t.waiters.empty())
     {
-      op* o = t.waiters.pop();
+      // Timer waits are result_ops (ec_op); plain posted handlers never wait on a timer.
+      result_op* o = static_cast<result_op*>(t.waiters.pop());
       o->ec_ = boost::system::error_code(error::operation_aborted);
       cancelled.push(o);
       ++n;
@@ -453,7 +483,7 @@ std::size_t scheduler::timer_cancel_one(timer_state& t)
     if (t.waiters.empty() && t.linked())
       wheel_.remove(t);
   }
-  o->ec_ = boost::system::error_code(error::operation_aborted);
+  static_cast<result_op*>(o)->ec_ = boost::system::error_code(error::operation_aborted);
   post_completion(o);
   return 1;
 }
@@ -496,6 +526,7 @@ void scheduler::abandon_all() noexcept
         doomed.push(t.waiters);
       }
     }
+    inject_.take_all(doomed);
     {
       std::lock_guard<std::mutex> lock(mutex_);
       doomed.push(shared_);

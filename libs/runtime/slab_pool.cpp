@@ -1,7 +1,7 @@
 // Size-classed per-thread free lists behind slab_allocate/slab_deallocate.
 //
-// Classes are powers of two from 64 B to 4 KiB: op sizes are the op header plus a handler,
-// typically 100-400 B, so rounding to a power of two wastes little and keeps the class
+// Classes are powers of two from 32 B to 4 KiB: op sizes are the op header plus a handler,
+// 32 B for a small posted lambda, 200-400 B for socket ops, so rounding to a power of two wastes little and keeps the class
 // lookup a bit scan. Larger requests go straight to operator new. Each class caches at most
 // `max_cached` blocks so a burst (100,000 pending ops) does not pin memory forever on the
 // thread that freed them; the cache is emptied when the thread exits so leak checkers and
@@ -14,8 +14,8 @@ namespace blitz {
 namespace detail {
 namespace {
 
-constexpr std::size_t min_shift = 6; // 64 B
-constexpr std::size_t class_count = 7; // 64 .. 4096
+constexpr std::size_t min_shift = 5; // 32 B: a posted handler capturing a pointer or two
+constexpr std::size_t class_count = 8; // 32 .. 4096
 constexpr std::size_t max_cached = 256;
 
 struct free_block
@@ -50,7 +50,7 @@ inline std::size_t class_of(std::size_t size) noexcept
 {
   if (size <= (std::size_t(1) << min_shift))
     return 0;
-  // Index of the smallest power of two >= size, relative to 64 B.
+  // Index of the smallest power of two >= size, relative to the smallest class.
   std::size_t bits = sizeof(unsigned long) * 8 - static_cast<std::size_t>(__builtin_clzl(size - 1));
   std::size_t c = bits - min_shift;
   return c < class_count ? c : class_count;

@@ -41,11 +41,11 @@ private:
 
 // A timer wait or any op whose handler takes only an error_code.
 template <class Handler>
-class ec_op final : public op
+class ec_op final : public result_op
 {
 public:
   template <class H>
-  explicit ec_op(H&& h) : op(&ec_op::do_complete), handler_(std::forward<H>(h))
+  explicit ec_op(H&& h) : result_op(&ec_op::do_complete), handler_(std::forward<H>(h))
   {
   }
 

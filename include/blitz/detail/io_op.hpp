@@ -39,7 +39,7 @@ enum class io_direction : std::uint8_t
 
 struct descriptor_state;
 
-class io_op : public op
+class io_op : public result_op
 {
 public:
   // Enough for the common scatter/gather cases without making every op large; longer
@@ -110,7 +110,7 @@ public:
   }
 
 protected:
-  io_op(func_type f, io_kind k) noexcept : op(f), kind_(k) {}
+  io_op(func_type f, io_kind k) noexcept : result_op(f), kind_(k) {}
 };
 
 } // namespace detail

@@ -28,8 +28,9 @@ public:
   void complete(void* owner) { func_(owner, this); }
   void destroy() { func_(nullptr, this); }
 
-  boost::system::error_code ec_;
-  std::size_t bytes_ = 0;
+  // Link used only while the op sits in a scheduler's lock-free inject stack, where the
+  // intrusive hook cannot serve (that stack is not a boost::intrusive container).
+  op* inject_next_ = nullptr;
 
 protected:
   explicit op(func_type f) noexcept : func_(f) {}
@@ -37,6 +38,19 @@ protected:
 
 private:
   func_type func_;
+};
+
+// An op that completes with a result (timer waits, I/O): posted handlers do without, which
+// keeps the most frequent op at three words plus the handler.
+class result_op : public op
+{
+public:
+  boost::system::error_code ec_;
+  std::size_t bytes_ = 0;
+
+protected:
+  explicit result_op(func_type f) noexcept : op(f) {}
+  ~result_op() = default;
 };
 
 } // namespace detail

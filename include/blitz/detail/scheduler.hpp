@@ -5,7 +5,8 @@
 // Threads and queues. Any number of threads may call run(). Each running thread has a
 // private queue (thread_info) that it alone touches: handlers posted from inside a handler
 // and completions it reaped land there without a lock or an atomic. Posts from threads that
-// are not running this scheduler go to the shared queue under mutex_. One running thread at
+// are not running this scheduler go to the lock-free inject_ stack; shared_ (under mutex_)
+// holds work that running threads hand to each other. One running thread at
 // a time is the reaper: it submits to and waits on the backend with mutex_ released; the
 // others wait on a condition variable for shared work (leader/follower, as in Asio).
 //
@@ -16,6 +17,7 @@
 #ifndef BLITZ_DETAIL_SCHEDULER_HPP
 #define BLITZ_DETAIL_SCHEDULER_HPP
 
+#include <blitz/detail/inject_stack.hpp>
 #include <blitz/detail/op_queue.hpp>
 #include <blitz/detail/timer_wheel.hpp>
 
@@ -102,10 +104,18 @@ private:
   void expire_timers(op_queue& ready, std::int64_t now);
   std::int64_t timer_timeout_ns(std::int64_t now);
   void wake_one_locked(std::unique_lock<std::mutex>& lock);
+  void inject(op* o);
+  void take_injected(thread_info& ti) noexcept;
   void flush_private(thread_info& ti) noexcept;
   void abandon_all() noexcept;
 
   std::unique_ptr<backend> backend_;
+
+  inject_stack inject_;
+  // Threads that are, or are about to be, asleep (idle on wakeup_, or the reaper blocked in
+  // the backend). Raised under mutex_ before the final emptiness check of inject_, read by
+  // injecting threads after their push; seq_cst on both sides (see inject_stack::push).
+  std::atomic<int> sleepers_{0};
 
   // Lock order: mutex_ before timer_mutex_; the backend's own locks are never held while
   // either is taken (the backend calls back into post_completion with no lock held).
