@@ -106,6 +106,8 @@ private:
   void wake_one_locked(std::unique_lock<std::mutex>& lock);
   void inject(op* o);
   void take_injected(thread_info& ti) noexcept;
+  void arm_wakeup() noexcept;
+  bool spin_for_injected(thread_info& ti) noexcept;
   void flush_private(thread_info& ti) noexcept;
   void abandon_all() noexcept;
 
@@ -116,6 +118,10 @@ private:
   // the backend). Raised under mutex_ before the final emptiness check of inject_, read by
   // injecting threads after their push; seq_cst on both sides (see inject_stack::push).
   std::atomic<int> sleepers_{0};
+  // Set by the injector that sends the wakeup, cleared by a thread about to sleep (after
+  // raising sleepers_, before its last check): one wakeup per sleep, not one per post.
+  // seq_cst for the same handshake as sleepers_.
+  std::atomic<bool> wake_sent_{true};
 
   // Lock order: mutex_ before timer_mutex_; the backend's own locks are never held while
   // either is taken (the backend calls back into post_completion with no lock held).
