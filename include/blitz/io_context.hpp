@@ -75,6 +75,11 @@ public:
 
   // "io_uring" or "epoll".
   const char* backend_name() const noexcept { return impl_->backend_name(); }
+  // When io_uring was wanted (automatic choice) but could not be used: why. Empty otherwise.
+  boost::system::error_code backend_fallback_reason() const noexcept
+  {
+    return impl_->backend_fallback_reason();
+  }
 
   // Legacy io_service members.
   template <class Handler>

@@ -11,8 +11,10 @@
 namespace blitz {
 namespace detail {
 
-std::unique_ptr<backend> make_backend(scheduler& s, const scheduler_options& opts)
+std::unique_ptr<backend> make_backend(scheduler& s, const scheduler_options& opts,
+                                      boost::system::error_code& fallback_reason)
 {
+  fallback_reason = boost::system::error_code();
   backend_kind kind = opts.backend;
   if (kind == backend_kind::automatic)
   {
@@ -37,7 +39,10 @@ std::unique_ptr<backend> make_backend(scheduler& s, const scheduler_options& opt
       throw_error(ec, "io_context: io_uring backend");
       return b;
     }
+    // Automatic choice fell back: remember why, for the program to report.
+    fallback_reason = ec;
   }
+  ec = boost::system::error_code();
   b = make_epoll_backend(s, ec);
   throw_error(ec, "io_context: epoll backend");
   return b;

@@ -45,7 +45,7 @@ constexpr unsigned reap_interval = 61;
 scheduler::scheduler(const scheduler_options& opts)
   : wheel_(now_ns())
 {
-  backend_ = make_backend(*this, opts);
+  backend_ = make_backend(*this, opts, fallback_reason_);
 }
 
 scheduler::~scheduler() { abandon_all(); }

@@ -66,7 +66,10 @@ public:
 
 // Picks and creates the backend: the option, then BLITZ_IO_BACKEND, then io_uring when a
 // ring can be created and probes, else epoll. Throws system_error if none can be created.
-std::unique_ptr<backend> make_backend(scheduler& s, const scheduler_options& opts);
+// When the automatic choice falls back to epoll, fallback_reason says why io_uring could
+// not be used (EPERM under seccomp or kernel.io_uring_disabled, ENOSYS, ...).
+std::unique_ptr<backend> make_backend(scheduler& s, const scheduler_options& opts,
+                                      boost::system::error_code& fallback_reason);
 
 std::unique_ptr<backend> make_uring_backend(scheduler& s, unsigned entries,
                                             boost::system::error_code& ec);

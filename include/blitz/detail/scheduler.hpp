@@ -86,6 +86,9 @@ public:
 
   backend& io() noexcept { return *backend_; }
   const char* backend_name() const noexcept;
+  // Why the automatic choice did not get io_uring (empty when it did, or when a backend
+  // was chosen explicitly).
+  boost::system::error_code backend_fallback_reason() const noexcept { return fallback_reason_; }
 
   // Timers. deadline_ns is on the steady clock. schedule counts the op as work.
   void timer_schedule(timer_state& t, std::int64_t deadline_ns, op* wait);
@@ -112,6 +115,7 @@ private:
   void abandon_all() noexcept;
 
   std::unique_ptr<backend> backend_;
+  boost::system::error_code fallback_reason_;
 
   inject_stack inject_;
   // Threads that are, or are about to be, asleep (idle on wakeup_, or the reaper blocked in

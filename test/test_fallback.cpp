@@ -1,0 +1,83 @@
+// Run-time fallback: with io_uring_setup blocked by seccomp (EPERM, as under Docker's
+// default profile), an io_context with no configuration runs on epoll, says why, and
+// serves TCP; an explicit request for io_uring fails loudly instead.
+#define BOOST_TEST_MODULE fallback
+#include <boost/test/unit_test.hpp>
+
+#include <blitz.hpp>
+
+#include "../example/seccomp/no_uring_filter.hpp"
+#include "echo_fixture.hpp"
+
+#include <sys/wait.h>
+#include <unistd.h>
+
+namespace {
+
+// Runs body in a child process with io_uring blocked; returns the child's exit code.
+template <class F>
+int in_child_without_uring(F body)
+{
+  pid_t pid = ::fork();
+  if (pid == 0)
+  {
+    if (blitz_example::block_io_uring() != 0)
+      ::_exit(90);
+    int rc = 91;
+    try
+    {
+      rc = body();
+    }
+    catch (...)
+    {
+      rc = 92;
+    }
+    ::_exit(rc);
+  }
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+} // namespace
+
+BOOST_AUTO_TEST_CASE(automatic_choice_falls_back_to_epoll_and_serves)
+{
+  int rc = in_child_without_uring([] {
+    ::unsetenv("BLITZ_IO_BACKEND");
+    blitz::io_context ctx;
+    if (std::string(ctx.backend_name()) != "epoll")
+      return 10;
+    if (ctx.backend_fallback_reason() != boost::system::errc::operation_not_permitted)
+      return 11;
+    // The whole echo path on the fallback, in the filtered process.
+    return blitz_test::run_echo_connections(50, 10000, 1) == 50 ? 0 : 12;
+  });
+  BOOST_TEST(rc == 0);
+}
+
+BOOST_AUTO_TEST_CASE(explicit_uring_request_fails_with_the_reason)
+{
+  int rc = in_child_without_uring([] {
+    blitz::io_context::options o;
+    o.backend = blitz::io_context::backend_kind::uring;
+    try
+    {
+      blitz::io_context ctx(o);
+    }
+    catch (const boost::system::system_error& e)
+    {
+      return e.code() == boost::system::errc::operation_not_permitted ? 0 : 20;
+    }
+    return 21;
+  });
+  BOOST_TEST(rc == 0);
+}
+
+BOOST_AUTO_TEST_CASE(unfiltered_automatic_choice_reports_no_fallback)
+{
+  blitz::io_context::options o;
+  blitz::io_context ctx(o);
+  if (std::string(ctx.backend_name()) == "io_uring")
+    BOOST_TEST(!ctx.backend_fallback_reason());
+}
