@@ -3,14 +3,18 @@
 #define BLITZ_HPP
 
 #include <blitz/associated_allocator.hpp>
+#include <blitz/associated_cancellation_slot.hpp>
 #include <blitz/associated_executor.hpp>
 #include <blitz/basic_socket.hpp>
 #include <blitz/basic_socket_acceptor.hpp>
 #include <blitz/basic_stream_socket.hpp>
 #include <blitz/basic_waitable_timer.hpp>
 #include <blitz/bind_allocator.hpp>
+#include <blitz/bind_cancellation_slot.hpp>
 #include <blitz/bind_executor.hpp>
 #include <blitz/buffer.hpp>
+#include <blitz/cancellation_signal.hpp>
+#include <blitz/cancellation_type.hpp>
 #include <blitz/completion_condition.hpp>
 #include <blitz/defer.hpp>
 #include <blitz/dispatch.hpp>

@@ -4,6 +4,7 @@
 #define BLITZ_BIND_EXECUTOR_HPP
 
 #include <blitz/associated_allocator.hpp>
+#include <blitz/associated_cancellation_slot.hpp>
 #include <blitz/associated_executor.hpp>
 
 #include <type_traits>
@@ -46,6 +47,16 @@ struct associated_allocator<executor_binder<T, Executor>, Allocator>
   static type get(const executor_binder<T, Executor>& b, const Allocator& a = Allocator()) noexcept
   {
     return associated_allocator<T, Allocator>::get(b.get(), a);
+  }
+};
+
+template <class T, class Executor, class Slot>
+struct associated_cancellation_slot<executor_binder<T, Executor>, Slot>
+{
+  using type = associated_cancellation_slot_t<T, Slot>;
+  static type get(const executor_binder<T, Executor>& b, const Slot& s = Slot()) noexcept
+  {
+    return associated_cancellation_slot<T, Slot>::get(b.get(), s);
   }
 };
 

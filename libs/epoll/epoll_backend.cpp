@@ -80,6 +80,7 @@ public:
   void deregister_descriptor(descriptor_state* d) noexcept override;
   void start_op(descriptor_state* d, io_op* o) override;
   void cancel_ops(descriptor_state* d) noexcept override;
+  void cancel_op(descriptor_state* d, io_op* o) noexcept override;
   void run(op_queue& ready, std::int64_t timeout_ns) override;
   void interrupt() noexcept override;
   bool has_pending() const noexcept override
@@ -215,6 +216,7 @@ void epoll_backend::start_op(descriptor_state* ds, io_op* o)
 {
   epoll_descriptor* d = static_cast<epoll_descriptor*>(ds);
   o->desc_ = d;
+  o->backend_ = this;
   io_direction dir = o->direction();
   op_queue& q = d->queues[static_cast<int>(dir)];
   std::unique_lock<std::mutex> lock(d->mutex);
@@ -266,6 +268,34 @@ void epoll_backend::cancel_ops(descriptor_state* ds) noexcept
       }
   }
   sched_.post_completions(aborted);
+}
+
+void epoll_backend::cancel_op(descriptor_state* ds, io_op* target) noexcept
+{
+  epoll_descriptor* d = static_cast<epoll_descriptor*>(ds);
+  bool found = false;
+  {
+    std::lock_guard<std::mutex> lock(d->mutex);
+    // Only a parked op can be cancelled; one already performed is queued to run with its
+    // real result.
+    op_queue& q = d->queues[static_cast<int>(target->direction())];
+    op_queue keep;
+    while (!q.empty())
+    {
+      op* o = q.pop();
+      if (o == target)
+        found = true;
+      else
+        keep.push(o);
+    }
+    q.swap(keep);
+  }
+  if (found)
+  {
+    parked_.fetch_sub(1, std::memory_order_relaxed);
+    target->set_result(-ECANCELED);
+    sched_.post_completion(target);
+  }
 }
 
 // Reaper, with an event for d just merged into d->ready.

@@ -1,6 +1,7 @@
 // The syscalls behind io_op, for backends that perform operations themselves (epoll) and
 // for results reported by the kernel (io_uring).
 #include <blitz/detail/io_op.hpp>
+#include <blitz/detail/backend.hpp>
 #include <blitz/error.hpp>
 
 #include <cerrno>
@@ -69,6 +70,12 @@ int poll_now(int fd, short events)
 }
 
 } // namespace
+
+void io_op::cancel() noexcept
+{
+  if (backend_ && desc_)
+    backend_->cancel_op(desc_, this);
+}
 
 bool io_op::perform() noexcept
 {

@@ -81,6 +81,7 @@ public:
   void deregister_descriptor(descriptor_state* d) noexcept override;
   void start_op(descriptor_state* d, io_op* o) override;
   void cancel_ops(descriptor_state* d) noexcept override;
+  void cancel_op(descriptor_state* d, io_op* o) noexcept override;
   void run(op_queue& ready, std::int64_t timeout_ns) override;
   void interrupt() noexcept override;
   void flush() noexcept override;
@@ -365,6 +366,7 @@ void uring_backend::start_op(descriptor_state* ds, io_op* o)
 {
   uring_descriptor* d = static_cast<uring_descriptor*>(ds);
   o->desc_ = d;
+  o->backend_ = this;
   o->backend_phase_ = phase_issue;
   std::lock_guard<std::mutex> lock(sq_mutex_);
   ++d->inflight;
@@ -414,6 +416,48 @@ void uring_backend::cancel_ops(descriptor_state* ds) noexcept
     }
   }
   sched_.post_completions(aborted);
+}
+
+void uring_backend::cancel_op(descriptor_state* ds, io_op* target) noexcept
+{
+  uring_descriptor* d = static_cast<uring_descriptor*>(ds);
+  bool aborted = false;
+  {
+    std::lock_guard<std::mutex> lock(sq_mutex_);
+    op_queue keep;
+    while (!backlog_.empty())
+    {
+      io_op* o = static_cast<io_op*>(backlog_.pop());
+      if (o == target)
+      {
+        o->set_result(-ECANCELED);
+        --d->inflight;
+        inflight_.fetch_sub(1, std::memory_order_relaxed);
+        aborted = true;
+      }
+      else
+        keep.push(o);
+    }
+    backlog_.swap(keep);
+    if (!aborted)
+    {
+      // Matched by user_data, i.e. by the op itself. If the op already completed (its CQE
+      // waits to be reaped) the kernel answers -ENOENT and the real result stands. An op
+      // between an -EAGAIN and its re-issue is not in the kernel: bumping its generation
+      // would abort every op of the descriptor, so mark this one alone.
+      io_uring_sqe* sqe = get_sqe_locked();
+      if (sqe)
+      {
+        io_uring_prep_cancel(sqe, target, 0);
+        io_uring_sqe_set_data64(sqe, tag_ignore);
+      }
+      target->backend_tag_ = ~d->cancel_gen;
+      if (must_submit_now())
+        io_uring_submit(&ring_);
+    }
+  }
+  if (aborted)
+    sched_.post_completion(target);
 }
 
 void uring_backend::arm_wakeup_locked()

@@ -48,6 +48,8 @@ public:
   // Completes every op pending on d with operation_aborted (an op the kernel already
   // finished completes with its real result).
   virtual void cancel_ops(descriptor_state* d) noexcept = 0;
+  // Completes o alone with operation_aborted if it is still pending (cancellation slots).
+  virtual void cancel_op(descriptor_state* d, io_op* o) noexcept = 0;
 
   // Submits queued work and moves finished ops to ready, waiting at most timeout_ns for
   // the first one (-1: no limit, 0: do not wait). Called by one thread at a time.

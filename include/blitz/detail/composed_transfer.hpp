@@ -9,6 +9,7 @@
 #define BLITZ_DETAIL_COMPOSED_TRANSFER_HPP
 
 #include <blitz/associated_allocator.hpp>
+#include <blitz/associated_cancellation_slot.hpp>
 #include <blitz/associated_executor.hpp>
 #include <blitz/buffer.hpp>
 #include <blitz/completion_condition.hpp>
@@ -150,6 +151,20 @@ struct associated_allocator<detail::composed_transfer_op<IsRead, Stream, Buffers
                   const Allocator& a = Allocator()) noexcept
   {
     return associated_allocator<Handler, Allocator>::get(o.handler(), a);
+  }
+};
+
+// Cancelling the caller's slot cancels whichever step is pending; the transfer then
+// completes with operation_aborted and the bytes moved so far.
+template <bool IsRead, class Stream, class Buffers, class Condition, class Handler, class Slot>
+struct associated_cancellation_slot<
+    detail::composed_transfer_op<IsRead, Stream, Buffers, Condition, Handler>, Slot>
+{
+  using type = associated_cancellation_slot_t<Handler, Slot>;
+  static type get(const detail::composed_transfer_op<IsRead, Stream, Buffers, Condition, Handler>& o,
+                  const Slot& s = Slot()) noexcept
+  {
+    return associated_cancellation_slot<Handler, Slot>::get(o.handler(), s);
   }
 };
 

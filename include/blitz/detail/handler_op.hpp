@@ -5,7 +5,9 @@
 #ifndef BLITZ_DETAIL_HANDLER_OP_HPP
 #define BLITZ_DETAIL_HANDLER_OP_HPP
 
+#include <blitz/associated_cancellation_slot.hpp>
 #include <blitz/detail/handler_invoke.hpp>
+#include <blitz/detail/io_op.hpp>
 #include <blitz/detail/op.hpp>
 #include <blitz/detail/slab_pool.hpp>
 
@@ -67,13 +69,57 @@ private:
 template <class Handler>
 using decay_handler_t = typename std::decay<Handler>::type;
 
+// What a handler's cancellation slot holds while its I/O operation is pending.
+struct io_op_canceller
+{
+  io_op* o;
+  void operator()(cancellation_type t) const noexcept
+  {
+    if (!!t)
+      o->cancel();
+  }
+};
+
+inline void connect_cancellation_to(const cancellation_slot& slot, io_op* o, std::true_type)
+{
+  if (slot.is_connected())
+    cancellation_slot(slot).emplace<io_op_canceller>(io_op_canceller{o});
+}
+// Ops that are not I/O (posted handlers) have nothing to cancel; custom slot types are not
+// wired (blitz-io's own slot is what bind_cancellation_slot and cancel_after use).
+template <class Slot, class Op>
+void connect_cancellation_to(const Slot&, Op*, std::false_type)
+{
+}
+
+template <class Slot, class Op>
+void connect_cancellation(const Slot& slot, Op* o)
+{
+  connect_cancellation_to(slot, o,
+                          std::integral_constant<bool, std::is_base_of<io_op, Op>::value &&
+                                                           std::is_same<Slot, cancellation_slot>::value>());
+}
+
+// Called by an op's completion (or destruction) with the handler moved out of it: the slot
+// must stop pointing at the op before anything else can emit.
+template <class Handler>
+void disconnect_cancellation(const Handler& h) noexcept
+{
+  auto slot = get_associated_cancellation_slot(h);
+  slot.clear();
+}
+
 // Allocates and constructs an op carrying handler h (moved or copied in as the op's last
-// constructor argument), with h's associated allocator.
+// constructor argument), with h's associated allocator, and connects it to h's
+// cancellation slot.
 template <class Op, class Handler, class... Args>
 Op* new_handler_op(Handler&& h, Args&&... args)
 {
   auto alloc = get_associated_allocator(h);
-  return new_op_with<Op>(alloc, std::forward<Args>(args)..., std::forward<Handler>(h));
+  auto slot = get_associated_cancellation_slot(h);
+  Op* o = new_op_with<Op>(alloc, std::forward<Args>(args)..., std::forward<Handler>(h));
+  connect_cancellation(slot, o);
+  return o;
 }
 
 } // namespace detail

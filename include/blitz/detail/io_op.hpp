@@ -38,6 +38,7 @@ enum class io_direction : std::uint8_t
 };
 
 struct descriptor_state;
+class backend;
 
 class io_op : public result_op
 {
@@ -60,6 +61,7 @@ public:
   ::socklen_t addrlen_ = 0;
   std::int64_t offset_ = -1; // read/write: file offset, -1 for the current position
   descriptor_state* desc_ = nullptr;
+  backend* backend_ = nullptr; // set by the backend that started the op
   ::iovec iov_[max_iov];
   ::msghdr msg_;             // built on demand for multi-buffer transfers on io_uring
 
@@ -95,6 +97,11 @@ public:
   // Performs the syscall without blocking. Returns false when it would block (the op then
   // waits for readiness), true when the op is complete (result recorded).
   bool perform() noexcept;
+
+  // Per-operation cancellation (cancellation_slot): asks the backend that runs the op to
+  // abandon it. The op still completes exactly once: with operation_aborted, or with its
+  // real result if the kernel finished it first.
+  void cancel() noexcept;
 
   // Points msg_ at iov_ (and at addr_ for the datagram kinds) for a *msg syscall.
   void build_msghdr() noexcept

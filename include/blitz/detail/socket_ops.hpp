@@ -54,6 +54,7 @@ private:
     boost::system::error_code ec = self->ec_;
     std::size_t n = self->bytes_;
     delete_op_with(self, alloc);
+    disconnect_cancellation(handler);
     if (owner)
       invoke_handler(handler, ec, n);
   }
@@ -79,10 +80,88 @@ private:
     Handler handler(std::move(self->handler_));
     boost::system::error_code ec = self->ec_;
     delete_op_with(self, alloc);
+    disconnect_cancellation(handler);
     if (owner)
       invoke_handler(handler, ec);
   }
 
+  Handler handler_;
+};
+
+// send_to: handler(error_code, std::size_t). The destination is copied into the op because
+// the kernel reads it when the op is issued or retried, long after the caller's endpoint
+// may have gone (Asio copies it too).
+template <class Endpoint, class Handler>
+class send_to_op final : public io_op
+{
+public:
+  template <class H>
+  send_to_op(const Endpoint& dest, H&& h)
+    : io_op(&send_to_op::do_complete, io_kind::send_to), dest_(dest), handler_(std::forward<H>(h))
+  {
+    addr_ = dest_.data();
+    addrlen_ = static_cast<::socklen_t>(dest_.size());
+  }
+
+private:
+  static void do_complete(void* owner, op* base)
+  {
+    send_to_op* self = static_cast<send_to_op*>(base);
+    auto alloc = get_associated_allocator(self->handler_);
+    Handler handler(std::move(self->handler_));
+    boost::system::error_code ec = self->ec_;
+    std::size_t n = self->bytes_;
+    delete_op_with(self, alloc);
+    disconnect_cancellation(handler);
+    if (owner)
+      invoke_handler(handler, ec, n);
+  }
+
+  Endpoint dest_;
+  Handler handler_;
+};
+
+// receive_from: handler(error_code, std::size_t). The kernel writes the sender into the
+// op's own storage; the caller's endpoint (which must outlive the op, as in Asio) is
+// assigned only on success, so a cancelled receive leaves it untouched.
+template <class Endpoint, class Handler>
+class receive_from_op final : public io_op
+{
+public:
+  template <class H>
+  receive_from_op(Endpoint& sender, H&& h)
+    : io_op(&receive_from_op::do_complete, io_kind::recv_from), sender_(sender),
+      handler_(std::forward<H>(h))
+  {
+    addr_ = storage_.data();
+    addrlen_ = static_cast<::socklen_t>(storage_.capacity());
+  }
+
+private:
+  static void do_complete(void* owner, op* base)
+  {
+    receive_from_op* self = static_cast<receive_from_op*>(base);
+    auto alloc = get_associated_allocator(self->handler_);
+    Handler handler(std::move(self->handler_));
+    boost::system::error_code ec = self->ec_;
+    std::size_t n = self->bytes_;
+    Endpoint& sender = self->sender_;
+    Endpoint from = self->storage_;
+    std::size_t fromlen = self->addrlen_;
+    delete_op_with(self, alloc);
+    disconnect_cancellation(handler);
+    if (!owner)
+      return;
+    if (!ec)
+    {
+      from.resize(fromlen);
+      sender = from;
+    }
+    invoke_handler(handler, ec, n);
+  }
+
+  Endpoint& sender_;
+  Endpoint storage_;
   Handler handler_;
 };
 
@@ -123,6 +202,7 @@ private:
     Endpoint addr = self->addr_storage_;
     std::size_t addrlen = self->addrlen_;
     delete_op_with(self, alloc);
+    disconnect_cancellation(handler);
     if (!owner)
     {
       close_orphan(fd);
@@ -172,6 +252,7 @@ private:
     Context& ctx = self->ctx_;
     typename Socket::protocol_type proto = self->proto_;
     delete_op_with(self, alloc);
+    disconnect_cancellation(handler);
     if (!owner)
     {
       close_orphan(fd);

@@ -1,0 +1,192 @@
+// Per-operation cancellation: cancellation_signal / cancellation_slot /
+// bind_cancellation_slot on socket operations, on both backends.
+#define BOOST_TEST_MODULE cancellation
+#include <boost/test/unit_test.hpp>
+
+#include <blitz.hpp>
+
+#include <functional>
+#include <memory>
+
+using blitz::ip::tcp;
+using boost::system::error_code;
+
+namespace {
+
+struct connected_pair
+{
+  blitz::io_context ctx;
+  tcp::acceptor acceptor{ctx, tcp::endpoint(blitz::ip::address_v4::loopback(), 0)};
+  tcp::socket client{ctx}, server{ctx};
+  connected_pair()
+  {
+    client.connect(acceptor.local_endpoint());
+    acceptor.accept(server);
+  }
+};
+
+} // namespace
+
+BOOST_AUTO_TEST_CASE(emit_aborts_the_pending_read_once)
+{
+  connected_pair p;
+  blitz::cancellation_signal sig;
+  char buf[4];
+  int calls = 0;
+  error_code got;
+  p.client.async_read_some(blitz::buffer(buf),
+                           blitz::bind_cancellation_slot(sig.slot(), [&](const error_code& ec, std::size_t) {
+                             ++calls;
+                             got = ec;
+                           }));
+  BOOST_TEST(sig.slot().has_handler());
+  p.ctx.poll(); // the read is now waiting in the backend
+  sig.emit(blitz::cancellation_type::terminal);
+  p.ctx.run();
+  BOOST_TEST(calls == 1);
+  BOOST_TEST((got == blitz::error::operation_aborted));
+  BOOST_TEST(!sig.slot().has_handler()); // disconnected on completion
+  sig.emit(blitz::cancellation_type::terminal); // nothing left to cancel: harmless
+
+  // The socket and the other direction are unaffected.
+  p.ctx.restart();
+  blitz::write(p.server, blitz::buffer("ok", 2));
+  std::size_t n = 0;
+  p.client.async_read_some(blitz::buffer(buf), [&](const error_code& ec, std::size_t k) {
+    BOOST_TEST(!ec);
+    n = k;
+  });
+  p.ctx.run();
+  BOOST_TEST(n == 2u);
+}
+
+BOOST_AUTO_TEST_CASE(emit_cancels_only_its_own_operation)
+{
+  connected_pair p;
+  blitz::cancellation_signal sig;
+  char a[4], b[4];
+  error_code read_ec = blitz::error::would_block, wait_ec = blitz::error::would_block;
+  p.client.async_read_some(blitz::buffer(a),
+                           blitz::bind_cancellation_slot(sig.slot(), [&](const error_code& ec, std::size_t) {
+                             read_ec = ec;
+                           }));
+  p.server.async_read_some(blitz::buffer(b), [&](const error_code& ec, std::size_t) { wait_ec = ec; });
+  p.ctx.poll();
+  sig.emit(blitz::cancellation_type::total);
+  p.ctx.poll();
+  BOOST_TEST((read_ec == blitz::error::operation_aborted));
+  BOOST_TEST((wait_ec == blitz::error::would_block)); // still pending
+  blitz::write(p.client, blitz::buffer("z", 1));
+  p.ctx.run();
+  BOOST_TEST(!wait_ec);
+}
+
+BOOST_AUTO_TEST_CASE(completed_operation_is_not_cancelled)
+{
+  connected_pair p;
+  blitz::cancellation_signal sig;
+  blitz::write(p.server, blitz::buffer("abc", 3));
+  char buf[3];
+  error_code got = blitz::error::would_block;
+  std::size_t n = 0;
+  p.client.async_read_some(blitz::buffer(buf),
+                           blitz::bind_cancellation_slot(sig.slot(), [&](const error_code& ec, std::size_t k) {
+                             got = ec;
+                             n = k;
+                           }));
+  p.ctx.run();
+  sig.emit(blitz::cancellation_type::terminal);
+  BOOST_TEST(!got);
+  BOOST_TEST(n == 3u);
+}
+
+BOOST_AUTO_TEST_CASE(composed_read_cancelled_midway_reports_bytes_so_far)
+{
+  connected_pair p;
+  blitz::cancellation_signal sig;
+  char buf[10];
+  error_code got;
+  std::size_t total = 0;
+  blitz::write(p.server, blitz::buffer("12345", 5));
+  blitz::async_read(p.client, blitz::buffer(buf),
+                    blitz::bind_cancellation_slot(sig.slot(), [&](const error_code& ec, std::size_t k) {
+                      got = ec;
+                      total = k;
+                    }));
+  // Run until the first five bytes are in and the second step waits.
+  for (int i = 0; i < 10; ++i)
+    p.ctx.poll();
+  sig.emit(blitz::cancellation_type::partial);
+  p.ctx.run();
+  BOOST_TEST((got == blitz::error::operation_aborted));
+  BOOST_TEST(total == 5u);
+}
+
+BOOST_AUTO_TEST_CASE(accept_and_connect_are_cancellable)
+{
+  blitz::io_context ctx;
+  tcp::acceptor acceptor(ctx, tcp::endpoint(blitz::ip::address_v4::loopback(), 0));
+  blitz::cancellation_signal sig;
+  error_code got;
+  acceptor.async_accept(blitz::bind_cancellation_slot(sig.slot(), [&](const error_code& ec, tcp::socket) {
+    got = ec;
+  }));
+  ctx.poll();
+  sig.emit(blitz::cancellation_type::terminal);
+  ctx.run();
+  BOOST_TEST((got == blitz::error::operation_aborted));
+}
+
+BOOST_AUTO_TEST_CASE(cancel_racing_completion_via_slot_calls_each_handler_once)
+{
+  connected_pair p;
+  blitz::cancellation_signal sig;
+  const int n = 20000;
+  int calls = 0, completed = 0, aborted = 0, other = 0;
+  std::size_t bytes_read = 0;
+  char buf[1];
+  std::function<void(int)> round = [&](int i) {
+    if (i == n)
+      return;
+    blitz::write(p.client, blitz::buffer("x", 1));
+    p.server.async_read_some(blitz::buffer(buf),
+                             blitz::bind_cancellation_slot(sig.slot(), [&, i](const error_code& ec, std::size_t k) {
+                               ++calls;
+                               if (!ec)
+                               {
+                                 ++completed;
+                                 bytes_read += k;
+                               }
+                               else if (ec == blitz::error::operation_aborted)
+                                 ++aborted;
+                               else
+                                 ++other;
+                               round(i + 1);
+                             }));
+    sig.emit(blitz::cancellation_type::terminal);
+  };
+  round(0);
+  p.ctx.run();
+  BOOST_TEST(calls == n);
+  BOOST_TEST(other == 0);
+  BOOST_TEST(completed + aborted == n);
+  BOOST_TEST(bytes_read + p.server.available() == static_cast<std::size_t>(n));
+}
+
+BOOST_AUTO_TEST_CASE(destroying_context_with_connected_slot_is_safe)
+{
+  blitz::cancellation_signal sig; // outlives the context, as it must
+  bool invoked = false;
+  {
+    connected_pair p;
+    char buf[4];
+    p.client.async_read_some(blitz::buffer(buf),
+                             blitz::bind_cancellation_slot(sig.slot(), [&](const error_code&, std::size_t) {
+                               invoked = true;
+                             }));
+    p.ctx.poll();
+  }
+  BOOST_TEST(!invoked);
+  BOOST_TEST(!sig.slot().has_handler());
+  sig.emit(blitz::cancellation_type::terminal); // must not touch the freed op
+}
