@@ -13,6 +13,7 @@
 #include <blitz/bind_cancellation_slot.hpp>
 #include <blitz/bind_executor.hpp>
 #include <blitz/buffer.hpp>
+#include <blitz/cancel_after.hpp>
 #include <blitz/cancellation_signal.hpp>
 #include <blitz/cancellation_type.hpp>
 #include <blitz/completion_condition.hpp>

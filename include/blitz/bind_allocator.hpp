@@ -5,6 +5,7 @@
 
 #include <blitz/associated_allocator.hpp>
 #include <blitz/associated_executor.hpp>
+#include <blitz/detail/handler_deadline.hpp>
 
 #include <type_traits>
 #include <utility>
@@ -48,6 +49,13 @@ struct associated_executor<allocator_binder<T, Allocator>, Executor>
     return associated_executor<T, Executor>::get(b.get(), e);
   }
 };
+
+namespace detail {
+template <class T, class A>
+struct handler_deadline<allocator_binder<T, A>> : forwarded_handler_deadline<allocator_binder<T, A>>
+{
+};
+} // namespace detail
 
 template <class Allocator, class T>
 allocator_binder<typename std::decay<T>::type, Allocator> bind_allocator(const Allocator& a, T&& t)

@@ -6,6 +6,7 @@
 #include <blitz/associated_allocator.hpp>
 #include <blitz/associated_cancellation_slot.hpp>
 #include <blitz/associated_executor.hpp>
+#include <blitz/detail/handler_deadline.hpp>
 
 #include <type_traits>
 #include <utility>
@@ -59,6 +60,14 @@ struct associated_allocator<cancellation_slot_binder<T, S>, Allocator>
     return associated_allocator<T, Allocator>::get(b.get(), a);
   }
 };
+
+namespace detail {
+template <class T, class S>
+struct handler_deadline<cancellation_slot_binder<T, S>>
+  : forwarded_handler_deadline<cancellation_slot_binder<T, S>>
+{
+};
+} // namespace detail
 
 template <class CancellationSlot, class T>
 cancellation_slot_binder<typename std::decay<T>::type, CancellationSlot>

@@ -6,6 +6,7 @@
 #include <blitz/associated_allocator.hpp>
 #include <blitz/associated_cancellation_slot.hpp>
 #include <blitz/associated_executor.hpp>
+#include <blitz/detail/handler_deadline.hpp>
 
 #include <type_traits>
 #include <utility>
@@ -61,6 +62,11 @@ struct associated_cancellation_slot<executor_binder<T, Executor>, Slot>
 };
 
 namespace detail {
+template <class T, class Executor>
+struct handler_deadline<executor_binder<T, Executor>>
+  : forwarded_handler_deadline<executor_binder<T, Executor>>
+{
+};
 template <class T, class = void>
 struct is_context_like : std::false_type
 {

@@ -93,6 +93,8 @@ public:
 private:
   void perform_parked(epoll_descriptor* d, op_queue& ready);
   void free_dead();
+  void disarm_deadlines(op_queue& done) noexcept;
+  void expire_deadlines(op_queue& ready) noexcept;
 
   scheduler& sched_;
   int epfd_ = -1;
@@ -106,6 +108,14 @@ private:
   std::mutex mutex_; // guards live_ and dead_
   desc_list live_;
   desc_list dead_;
+
+  // Deadlines of parked ops (cancel_after). Lock order: deadline_mutex_ before a
+  // descriptor's mutex (expiry aborts the parked op); paths that finish parked ops under a
+  // descriptor's mutex disarm their deadlines only after releasing it.
+  std::mutex deadline_mutex_;
+  timer_wheel deadlines_{scheduler::now_ns()};
+  // Relaxed: only saves taking deadline_mutex_ when no op has a deadline.
+  std::atomic<long> armed_deadlines_{0};
 };
 
 bool epoll_backend::init(boost::system::error_code& ec)
@@ -186,6 +196,7 @@ void epoll_backend::deregister_descriptor(descriptor_state* ds) noexcept
         aborted.push(o);
       }
   }
+  disarm_deadlines(aborted);
   // Before the caller's close(): if the open file description outlives this fd (dup,
   // fork, SCM_RIGHTS) its epoll item would otherwise keep reporting into freed state.
   ::epoll_ctl(epfd_, EPOLL_CTL_DEL, d->fd, nullptr);
@@ -219,10 +230,17 @@ void epoll_backend::start_op(descriptor_state* ds, io_op* o)
   o->backend_ = this;
   io_direction dir = o->direction();
   op_queue& q = d->queues[static_cast<int>(dir)];
+  // An op with a deadline takes deadline_mutex_ first (the lock order expiry uses), so that
+  // it is armed before any other thread can perform and free it.
+  std::unique_lock<std::mutex> dl(deadline_mutex_, std::defer_lock);
+  if (o->deadline_ns_ >= 0)
+    dl.lock();
   std::unique_lock<std::mutex> lock(d->mutex);
   if (d->closed)
   {
     lock.unlock();
+    if (dl.owns_lock())
+      dl.unlock();
     o->set_result(-EBADF);
     sched_.post_completion(o);
     return;
@@ -238,6 +256,8 @@ void epoll_backend::start_op(descriptor_state* ds, io_op* o)
       if (o->perform())
       {
         lock.unlock();
+        if (dl.owns_lock())
+          dl.unlock();
         // Completed at once, but the handler still runs from the scheduler, never from
         // inside the initiating function.
         sched_.post_completion(o);
@@ -250,6 +270,13 @@ void epoll_backend::start_op(descriptor_state* ds, io_op* o)
   }
   parked_.fetch_add(1, std::memory_order_relaxed);
   q.push(o);
+  if (dl.owns_lock())
+  {
+    o->deadline_entry_.op = o;
+    o->deadline_entry_.deadline_ns = o->deadline_ns_;
+    deadlines_.insert(o->deadline_entry_);
+    armed_deadlines_.fetch_add(1, std::memory_order_relaxed);
+  }
 }
 
 void epoll_backend::cancel_ops(descriptor_state* ds) noexcept
@@ -267,6 +294,7 @@ void epoll_backend::cancel_ops(descriptor_state* ds) noexcept
         aborted.push(o);
       }
   }
+  disarm_deadlines(aborted);
   sched_.post_completions(aborted);
 }
 
@@ -294,7 +322,69 @@ void epoll_backend::cancel_op(descriptor_state* ds, io_op* target) noexcept
   {
     parked_.fetch_sub(1, std::memory_order_relaxed);
     target->set_result(-ECANCELED);
-    sched_.post_completion(target);
+    op_queue one;
+    one.push(target);
+    disarm_deadlines(one);
+    sched_.post_completions(one);
+  }
+}
+
+// Ops in done are finished (performed or aborted) and about to be handed to the scheduler:
+// their deadlines must go first, or expiry could still reach them after they are freed.
+void epoll_backend::disarm_deadlines(op_queue& done) noexcept
+{
+  if (armed_deadlines_.load(std::memory_order_relaxed) == 0)
+    return;
+  op_queue keep;
+  std::lock_guard<std::mutex> dl(deadline_mutex_);
+  while (!done.empty())
+  {
+    io_op* o = static_cast<io_op*>(done.pop());
+    if (o->deadline_entry_.linked())
+    {
+      deadlines_.remove(o->deadline_entry_);
+      armed_deadlines_.fetch_sub(1, std::memory_order_relaxed);
+    }
+    keep.push(o);
+  }
+  done.swap(keep);
+}
+
+// Reaper: aborts parked ops whose deadline passed (cancel_after on epoll).
+void epoll_backend::expire_deadlines(op_queue& ready) noexcept
+{
+  if (armed_deadlines_.load(std::memory_order_relaxed) == 0)
+    return;
+  std::lock_guard<std::mutex> dl(deadline_mutex_);
+  wheel_entry_list expired;
+  deadlines_.expire(scheduler::now_ns(), expired);
+  while (!expired.empty())
+  {
+    io_op* o = static_cast<op_deadline&>(expired.front()).op;
+    expired.pop_front();
+    armed_deadlines_.fetch_sub(1, std::memory_order_relaxed);
+    epoll_descriptor* d = static_cast<epoll_descriptor*>(o->desc_);
+    std::lock_guard<std::mutex> lock(d->mutex);
+    // Still parked (an op that was performed had its deadline disarmed before it could be
+    // handed out, under deadline_mutex_, so it cannot be here).
+    op_queue& q = d->queues[static_cast<int>(o->direction())];
+    op_queue keep;
+    bool found = false;
+    while (!q.empty())
+    {
+      op* x = q.pop();
+      if (x == o)
+        found = true;
+      else
+        keep.push(x);
+    }
+    q.swap(keep);
+    if (found)
+    {
+      parked_.fetch_sub(1, std::memory_order_relaxed);
+      o->set_result(-ECANCELED);
+      ready.push(o);
+    }
   }
 }
 
@@ -331,6 +421,13 @@ void epoll_backend::run(op_queue& ready, std::int64_t timeout_ns)
 {
   free_dead();
 
+  if (armed_deadlines_.load(std::memory_order_relaxed) > 0)
+  {
+    std::lock_guard<std::mutex> dl(deadline_mutex_);
+    std::int64_t t = deadlines_.next_expiry_ns(scheduler::now_ns());
+    if (t >= 0 && (timeout_ns < 0 || t < timeout_ns))
+      timeout_ns = t;
+  }
   int timeout_ms = -1;
   if (timeout_ns >= 0)
   {
@@ -340,9 +437,8 @@ void epoll_backend::run(op_queue& ready, std::int64_t timeout_ns)
   }
   ::epoll_event events[128];
   int n = ::epoll_wait(epfd_, events, 128, timeout_ms);
-  if (n < 0)
-    return; // EINTR: the scheduler loop comes back
-  for (int i = 0; i < n; ++i)
+  op_queue done;
+  for (int i = 0; i < n; ++i) // n < 0 (EINTR): nothing to do, the scheduler comes back
   {
     epoll_descriptor* d = static_cast<epoll_descriptor*>(events[i].data.ptr);
     if (!d)
@@ -372,8 +468,11 @@ void epoll_backend::run(op_queue& ready, std::int64_t timeout_ns)
     if (e & EPOLLERR)
       bits |= readiness::error;
     d->ready.set(bits);
-    perform_parked(d, ready);
+    perform_parked(d, done);
   }
+  disarm_deadlines(done);
+  ready.push(done);
+  expire_deadlines(ready);
 }
 
 void epoll_backend::interrupt() noexcept
@@ -403,6 +502,8 @@ void epoll_backend::shutdown() noexcept
         }
     }
   }
+  // Deadlines first: a destroyed op must not stay linked in the deadline wheel.
+  disarm_deadlines(doomed);
   // Outside the locks: destroying a handler may close sockets, which deregisters.
   doomed.destroy_all();
 }

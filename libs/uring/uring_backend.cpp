@@ -39,6 +39,9 @@ namespace blitz {
 namespace detail {
 namespace {
 
+static_assert(sizeof(io_op::link_ts_) == sizeof(__kernel_timespec),
+              "io_op::link_ts_ stands in for a __kernel_timespec");
+
 // user_data tags; ops are at least 8-byte aligned so never collide with these.
 constexpr std::uint64_t tag_ignore = 0; // results of cancel requests
 constexpr std::uint64_t tag_wakeup = 1; // the eventfd read that interrupt() completes
@@ -336,6 +339,15 @@ void uring_backend::prep_locked(io_uring_sqe* sqe, io_op* o)
 // Returns false when the SQ had no room even after a flush (the op is then backlogged).
 bool uring_backend::queue_locked(io_op* o)
 {
+  bool timed = o->deadline_ns_ >= 0;
+  // An op with a deadline and its LINK_TIMEOUT must be adjacent in the SQ.
+  if (timed && io_uring_sq_space_left(&ring_) < 2)
+    io_uring_submit(&ring_);
+  if (timed && io_uring_sq_space_left(&ring_) < 2)
+  {
+    backlog_.push(o);
+    return false;
+  }
   io_uring_sqe* sqe = get_sqe_locked();
   if (!sqe)
   {
@@ -343,6 +355,18 @@ bool uring_backend::queue_locked(io_op* o)
     return false;
   }
   prep_locked(sqe, o);
+  if (timed)
+  {
+    // Absolute, on CLOCK_MONOTONIC: an op re-issued after -EAGAIN (or a re-armed accept)
+    // keeps its original deadline. The kernel copies the timespec when it takes the SQE.
+    sqe->flags |= IOSQE_IO_LINK;
+    o->link_ts_[0] = o->deadline_ns_ / 1000000000;
+    o->link_ts_[1] = o->deadline_ns_ % 1000000000;
+    io_uring_sqe* lt = io_uring_get_sqe(&ring_);
+    io_uring_prep_link_timeout(lt, reinterpret_cast<__kernel_timespec*>(o->link_ts_),
+                               IORING_TIMEOUT_ABS);
+    io_uring_sqe_set_data64(lt, tag_ignore);
+  }
   return true;
 }
 
@@ -520,15 +544,8 @@ void uring_backend::run(op_queue& ready, std::int64_t timeout_ns)
   unsigned to_submit;
   {
     std::lock_guard<std::mutex> lock(sq_mutex_);
-    while (!backlog_.empty())
-    {
-      io_op* o = static_cast<io_op*>(backlog_.front());
-      io_uring_sqe* sqe = io_uring_get_sqe(&ring_);
-      if (!sqe)
-        break;
-      backlog_.pop();
-      prep_locked(sqe, o);
-    }
+    while (!backlog_.empty() && io_uring_sq_space_left(&ring_) >= 2)
+      queue_locked(static_cast<io_op*>(backlog_.pop()));
     if (!wakeup_armed_)
       arm_wakeup_locked();
     to_submit = flush_locked();

@@ -14,6 +14,7 @@
 #include <blitz/buffer.hpp>
 #include <blitz/completion_condition.hpp>
 #include <blitz/detail/consuming_buffers.hpp>
+#include <blitz/detail/handler_deadline.hpp>
 #include <blitz/detail/io_op.hpp>
 
 #include <boost/system/error_code.hpp>
@@ -169,6 +170,16 @@ struct associated_cancellation_slot<
 };
 
 namespace detail {
+
+// A deadline (cancel_after) covers the whole transfer: each step gets the same one.
+template <bool IsRead, class Stream, class Buffers, class Condition, class Handler>
+struct handler_deadline<composed_transfer_op<IsRead, Stream, Buffers, Condition, Handler>>
+{
+  static std::int64_t get(const composed_transfer_op<IsRead, Stream, Buffers, Condition, Handler>& o) noexcept
+  {
+    return handler_deadline<Handler>::get(o.handler());
+  }
+};
 
 template <bool IsRead, class Stream, class Buffers, class Condition, class Handler>
 void start_composed_transfer(Stream& s, const Buffers& b, Condition&& c, Handler&& h)

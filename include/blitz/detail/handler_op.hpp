@@ -6,6 +6,7 @@
 #define BLITZ_DETAIL_HANDLER_OP_HPP
 
 #include <blitz/associated_cancellation_slot.hpp>
+#include <blitz/detail/handler_deadline.hpp>
 #include <blitz/detail/handler_invoke.hpp>
 #include <blitz/detail/io_op.hpp>
 #include <blitz/detail/op.hpp>
@@ -109,6 +110,15 @@ void disconnect_cancellation(const Handler& h) noexcept
   slot.clear();
 }
 
+inline void set_op_deadline(io_op* o, std::int64_t deadline_ns, std::true_type) noexcept
+{
+  o->deadline_ns_ = deadline_ns;
+}
+template <class Op>
+void set_op_deadline(Op*, std::int64_t, std::false_type) noexcept
+{
+}
+
 // Allocates and constructs an op carrying handler h (moved or copied in as the op's last
 // constructor argument), with h's associated allocator, and connects it to h's
 // cancellation slot.
@@ -117,8 +127,11 @@ Op* new_handler_op(Handler&& h, Args&&... args)
 {
   auto alloc = get_associated_allocator(h);
   auto slot = get_associated_cancellation_slot(h);
+  std::int64_t deadline = handler_deadline<typename std::decay<Handler>::type>::get(h);
   Op* o = new_op_with<Op>(alloc, std::forward<Args>(args)..., std::forward<Handler>(h));
   connect_cancellation(slot, o);
+  if (deadline >= 0)
+    set_op_deadline(o, deadline, std::is_base_of<io_op, Op>());
   return o;
 }
 

@@ -6,6 +6,7 @@
 #define BLITZ_DETAIL_IO_OP_HPP
 
 #include <blitz/detail/op.hpp>
+#include <blitz/detail/timer_wheel.hpp>
 
 #include <cstdint>
 #include <sys/socket.h>
@@ -39,6 +40,13 @@ enum class io_direction : std::uint8_t
 
 struct descriptor_state;
 class backend;
+class io_op;
+
+// A per-operation deadline on a reactor backend: the op's entry in the backend's own wheel.
+struct op_deadline : wheel_entry
+{
+  io_op* op = nullptr;
+};
 
 class io_op : public result_op
 {
@@ -60,6 +68,11 @@ public:
   ::sockaddr* addr_ = nullptr;
   ::socklen_t addrlen_ = 0;
   std::int64_t offset_ = -1; // read/write: file offset, -1 for the current position
+  // cancel_after: absolute steady-clock deadline in ns, -1 for none. io_uring links an
+  // absolute IORING_OP_LINK_TIMEOUT to the op; epoll keeps deadline_entry_ in its wheel.
+  std::int64_t deadline_ns_ = -1;
+  op_deadline deadline_entry_;
+  std::int64_t link_ts_[2] = {0, 0}; // io_uring: the deadline as a __kernel_timespec
   descriptor_state* desc_ = nullptr;
   backend* backend_ = nullptr; // set by the backend that started the op
   ::iovec iov_[max_iov];

@@ -1,0 +1,158 @@
+// Per-operation deadlines: cancel_after(duration, handler), firing and not firing, on both
+// backends (io_uring: linked timeout in the kernel; epoll: the backend's deadline wheel).
+#define BOOST_TEST_MODULE cancel_after
+#include <boost/test/unit_test.hpp>
+
+#include <blitz.hpp>
+
+#include <chrono>
+
+using namespace std::chrono_literals;
+using blitz::ip::tcp;
+using boost::system::error_code;
+using steady = std::chrono::steady_clock;
+
+namespace {
+
+struct connected_pair
+{
+  blitz::io_context ctx;
+  tcp::acceptor acceptor{ctx, tcp::endpoint(blitz::ip::address_v4::loopback(), 0)};
+  tcp::socket client{ctx}, server{ctx};
+  connected_pair()
+  {
+    client.connect(acceptor.local_endpoint());
+    acceptor.accept(server);
+  }
+};
+
+} // namespace
+
+BOOST_AUTO_TEST_CASE(read_times_out_with_operation_aborted)
+{
+  connected_pair p;
+  char buf[8];
+  error_code got;
+  int calls = 0;
+  auto start = steady::now();
+  steady::time_point done;
+  p.client.async_read_some(blitz::buffer(buf), blitz::cancel_after(30ms, [&](const error_code& ec, std::size_t) {
+                             ++calls;
+                             got = ec;
+                             done = steady::now();
+                           }));
+  p.ctx.run();
+  BOOST_TEST(calls == 1);
+  BOOST_TEST((got == blitz::error::operation_aborted));
+  BOOST_TEST((done - start >= 29ms)); // never early (1 ms slack for clock granularity)
+  BOOST_TEST((done - start < 5s));
+}
+
+BOOST_AUTO_TEST_CASE(read_completing_first_is_not_cancelled_and_leaves_nothing_behind)
+{
+  connected_pair p;
+  char buf[8];
+  error_code got = blitz::error::would_block;
+  std::size_t n = 0;
+  p.client.async_read_some(blitz::buffer(buf), blitz::cancel_after(10s, [&](const error_code& ec, std::size_t k) {
+                             got = ec;
+                             n = k;
+                           }));
+  blitz::steady_timer t(p.ctx, 10ms);
+  t.async_wait([&](const error_code&) { blitz::write(p.server, blitz::buffer("hey", 3)); });
+  auto start = steady::now();
+  p.ctx.run(); // must return as soon as the read is done: the deadline holds no work
+  BOOST_TEST(!got);
+  BOOST_TEST(n == 3u);
+  BOOST_TEST((steady::now() - start < 5s));
+}
+
+BOOST_AUTO_TEST_CASE(composed_read_deadline_covers_the_whole_transfer)
+{
+  connected_pair p;
+  char buf[10];
+  error_code got;
+  std::size_t total = 0;
+  blitz::write(p.server, blitz::buffer("12345", 5));
+  blitz::async_read(p.client, blitz::buffer(buf), blitz::cancel_after(40ms, [&](const error_code& ec, std::size_t k) {
+                      got = ec;
+                      total = k;
+                    }));
+  p.ctx.run();
+  BOOST_TEST((got == blitz::error::operation_aborted));
+  BOOST_TEST(total == 5u);
+}
+
+BOOST_AUTO_TEST_CASE(accept_times_out)
+{
+  blitz::io_context ctx;
+  tcp::acceptor acceptor(ctx, tcp::endpoint(blitz::ip::address_v4::loopback(), 0));
+  error_code got;
+  acceptor.async_accept(blitz::cancel_after(20ms, [&](const error_code& ec, tcp::socket) { got = ec; }));
+  ctx.run();
+  BOOST_TEST((got == blitz::error::operation_aborted));
+  BOOST_TEST(acceptor.is_open()); // the acceptor itself is still usable
+}
+
+BOOST_AUTO_TEST_CASE(many_deadlines_mixed_outcomes)
+{
+  connected_pair p;
+  // A loop of reads, each with a deadline; every other round data arrives in time.
+  const int rounds = 200;
+  int ok = 0, timed_out = 0, other = 0;
+  char buf[1];
+  std::function<void(int)> round = [&](int i) {
+    if (i == rounds)
+      return;
+    if (i % 2 == 0)
+      blitz::write(p.server, blitz::buffer("x", 1));
+    p.client.async_read_some(blitz::buffer(buf), blitz::cancel_after(2ms, [&, i](const error_code& ec, std::size_t) {
+                               if (!ec)
+                                 ++ok;
+                               else if (ec == blitz::error::operation_aborted)
+                                 ++timed_out;
+                               else
+                                 ++other;
+                               round(i + 1);
+                             }));
+  };
+  round(0);
+  p.ctx.run();
+  BOOST_TEST(ok == rounds / 2);
+  BOOST_TEST(timed_out == rounds / 2);
+  BOOST_TEST(other == 0);
+}
+
+BOOST_AUTO_TEST_CASE(deadline_with_cancellation_slot_and_executor)
+{
+  connected_pair p;
+  blitz::cancellation_signal sig;
+  char buf[4];
+  error_code got;
+  // Both mechanisms on one operation: the explicit cancel wins long before the deadline.
+  p.client.async_read_some(
+      blitz::buffer(buf),
+      blitz::bind_cancellation_slot(sig.slot(), blitz::cancel_after(10s, [&](const error_code& ec, std::size_t) {
+                                      got = ec;
+                                    })));
+  p.ctx.poll();
+  sig.emit(blitz::cancellation_type::terminal);
+  auto start = steady::now();
+  p.ctx.run();
+  BOOST_TEST((got == blitz::error::operation_aborted));
+  BOOST_TEST((steady::now() - start < 5s));
+}
+
+BOOST_AUTO_TEST_CASE(destroying_context_with_deadline_pending)
+{
+  bool invoked = false;
+  {
+    connected_pair p;
+    char buf[4];
+    p.client.async_read_some(blitz::buffer(buf), blitz::cancel_after(10s, [&](const error_code&, std::size_t) {
+                               invoked = true;
+                             }));
+    p.ctx.poll();
+  }
+  BOOST_TEST(!invoked);
+}
