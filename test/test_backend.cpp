@@ -7,6 +7,7 @@
 #include <blitz.hpp>
 
 #include <memory>
+#include <thread>
 #include <sys/resource.h>
 #include <vector>
 
@@ -189,4 +190,35 @@ BOOST_AUTO_TEST_CASE(cancel_racing_completion_calls_each_handler_once)
   std::size_t left = reader.available();
   BOOST_TEST(bytes_read + left == static_cast<std::size_t>(n));
   BOOST_TEST_MESSAGE("completed " << completed << ", aborted " << aborted);
+}
+
+BOOST_AUTO_TEST_CASE(sqpoll_and_iowq_caps_serve_tcp)
+{
+  // Ring tuning options; on epoll they are accepted and ignored.
+  blitz::io_context::options o;
+  o.sqpoll = true;
+  o.sqpoll_idle_ms = 10;
+  o.iowq_max_bounded = 2;
+  o.iowq_max_unbounded = 2;
+  blitz::io_context ctx(o);
+  pairs p(ctx, 8);
+  int ok = 0;
+  char bufs[8][4];
+  for (int i = 0; i < 8; ++i)
+  {
+    blitz::async_read(*p.servers[static_cast<std::size_t>(i)], blitz::buffer(bufs[i]),
+                      [&](const error_code& ec, std::size_t n) { ok += !ec && n == 4; });
+    blitz::async_write(*p.clients[static_cast<std::size_t>(i)], blitz::buffer("ping", 4),
+                       [](const error_code& ec, std::size_t) { BOOST_TEST(!ec); });
+  }
+  ctx.run();
+  BOOST_TEST(ok == 8);
+  // After the SQ thread went idle (10 ms), submission must wake it.
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  ctx.restart();
+  blitz::async_read(*p.servers[0], blitz::buffer(bufs[0]),
+                    [&](const error_code& ec, std::size_t n) { ok += !ec && n == 4; });
+  blitz::async_write(*p.clients[0], blitz::buffer("pong", 4), [](const error_code&, std::size_t) {});
+  ctx.run();
+  BOOST_TEST(ok == 9);
 }

@@ -17,6 +17,7 @@ class io_context
 public:
   class executor_type;
   class work;
+  class strand; // legacy strand, defined in <blitz/io_context_strand.hpp>
   friend class executor_type;
 
   // Which backend to use; `automatic` also honours BLITZ_IO_BACKEND=uring|epoll.
@@ -25,6 +26,10 @@ public:
   {
     backend_kind backend = backend_kind::automatic;
     unsigned ring_entries = 256;
+    bool sqpoll = false;           // io_uring SQ polling thread (see scheduler_options)
+    unsigned sqpoll_idle_ms = 1000;
+    unsigned iowq_max_bounded = 0; // io-wq worker caps, 0 = kernel default
+    unsigned iowq_max_unbounded = 0;
   };
 
   io_context() : io_context(options()) {}
@@ -95,6 +100,10 @@ private:
     detail::scheduler_options s;
     s.backend = o.backend;
     s.ring_entries = o.ring_entries;
+    s.sqpoll = o.sqpoll;
+    s.sqpoll_idle_ms = o.sqpoll_idle_ms;
+    s.iowq_max_bounded = o.iowq_max_bounded;
+    s.iowq_max_unbounded = o.iowq_max_unbounded;
     return s;
   }
   template <class Rep, class Period>

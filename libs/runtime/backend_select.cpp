@@ -31,7 +31,7 @@ std::unique_ptr<backend> make_backend(scheduler& s, const scheduler_options& opt
   std::unique_ptr<backend> b;
   if (kind != backend_kind::epoll)
   {
-    b = make_uring_backend(s, opts.ring_entries, ec);
+    b = make_uring_backend(s, opts, ec);
     if (b || kind == backend_kind::uring)
     {
       // An explicit request for io_uring that cannot be met is an error, not a silent

@@ -75,7 +75,8 @@ class uring_backend final : public backend
 public:
   uring_backend(scheduler& s) : sched_(s) {}
 
-  bool init(unsigned entries, boost::system::error_code& ec);
+  bool init(const scheduler_options& opts, boost::system::error_code& ec);
+  bool sqpoll() const noexcept { return (ring_.flags & IORING_SETUP_SQPOLL) != 0; }
   ~uring_backend() override;
 
   const char* name() const noexcept override { return "io_uring"; }
@@ -123,8 +124,10 @@ private:
   std::atomic<long> inflight_{0};
 };
 
-bool uring_backend::init(unsigned entries, boost::system::error_code& ec)
+bool uring_backend::init(const scheduler_options& opts, boost::system::error_code& ec)
 {
+  const unsigned entries = opts.ring_entries;
+  const unsigned sqpoll_flags = opts.sqpoll ? IORING_SETUP_SQPOLL : 0u;
   io_uring_params p{};
   // A CQ much larger than the SQ: a burst of completions (1,000 connections each with a
   // read outstanding) should not overflow in the common case.
@@ -134,9 +137,18 @@ bool uring_backend::init(unsigned entries, boost::system::error_code& ec)
   // COOP_TASKRUN that thread is not notified, so a submitter asleep elsewhere (a main
   // thread that started an async_connect and then joined) would hold the completion back
   // indefinitely. Those flags are only safe when a single thread both submits and waits.
-  p.flags = IORING_SETUP_CQSIZE | IORING_SETUP_SUBMIT_ALL;
+  p.flags = IORING_SETUP_CQSIZE | IORING_SETUP_SUBMIT_ALL | sqpoll_flags;
   p.cq_entries = entries * 16;
+  p.sq_thread_idle = opts.sqpoll_idle_ms;
   int r = io_uring_queue_init_params(entries, &ring_, &p);
+  if (r < 0 && sqpoll_flags)
+  {
+    // SQPOLL is an optimisation: a kernel or policy that refuses it still gets a ring.
+    p = io_uring_params{};
+    p.flags = IORING_SETUP_CQSIZE | IORING_SETUP_SUBMIT_ALL;
+    p.cq_entries = entries * 16;
+    r = io_uring_queue_init_params(entries, &ring_, &p);
+  }
   if (r == -EINVAL)
   {
     // Older kernel (SUBMIT_ALL is 5.18): plain flags rather than giving up on io_uring.
@@ -206,6 +218,17 @@ bool uring_backend::init(unsigned entries, boost::system::error_code& ec)
     if (res == -EINVAL)
     {
       ec = error::operation_not_supported;
+      return false;
+    }
+  }
+  if (opts.iowq_max_bounded || opts.iowq_max_unbounded)
+  {
+    // Without a cap, a burst of blocking file I/O can start a kernel worker per request.
+    unsigned caps[2] = {opts.iowq_max_bounded, opts.iowq_max_unbounded};
+    int rr = io_uring_register_iowq_max_workers(&ring_, caps);
+    if (rr < 0)
+    {
+      ec.assign(-rr, boost::system::system_category());
       return false;
     }
   }
@@ -554,10 +577,19 @@ void uring_backend::run(op_queue& ready, std::int64_t timeout_ns)
   bool wait = timeout_ns != 0 && io_uring_cq_ready(&ring_) == 0;
   unsigned kflags = __atomic_load_n(ring_.sq.kflags, __ATOMIC_RELAXED);
   bool need_events = wait || (kflags & (IORING_SQ_CQ_OVERFLOW | IORING_SQ_TASKRUN));
-  if (to_submit > 0 || need_events)
+  unsigned enter_flags = need_events ? IORING_ENTER_GETEVENTS : 0;
+  if (sqpoll())
   {
-    int r = enter(to_submit, wait ? 1 : 0, need_events ? IORING_ENTER_GETEVENTS : 0,
-                  wait ? timeout_ns : 0);
+    // The SQ thread submits on its own; a syscall is needed only to wake it from its idle
+    // sleep, or to wait.
+    if (to_submit > 0 && (kflags & IORING_SQ_NEED_WAKEUP))
+      enter_flags |= IORING_ENTER_SQ_WAKEUP;
+    else
+      to_submit = 0;
+  }
+  if (to_submit > 0 || enter_flags)
+  {
+    int r = enter(to_submit, wait ? 1 : 0, enter_flags, wait ? timeout_ns : 0);
     // -ETIME: the timeout passed; -EINTR: a signal; -EBUSY/-EAGAIN: the CQ must be reaped
     // before the kernel takes more; all are handled by reaping now and letting the
     // scheduler loop come back.
@@ -726,11 +758,11 @@ void uring_backend::shutdown() noexcept
 
 } // namespace
 
-std::unique_ptr<backend> make_uring_backend(scheduler& s, unsigned entries,
+std::unique_ptr<backend> make_uring_backend(scheduler& s, const scheduler_options& opts,
                                             boost::system::error_code& ec)
 {
   std::unique_ptr<uring_backend> b(new uring_backend(s));
-  if (!b->init(entries, ec))
+  if (!b->init(opts, ec))
     return nullptr;
   return std::unique_ptr<backend>(std::move(b));
 }

@@ -73,7 +73,7 @@ public:
 std::unique_ptr<backend> make_backend(scheduler& s, const scheduler_options& opts,
                                       boost::system::error_code& fallback_reason);
 
-std::unique_ptr<backend> make_uring_backend(scheduler& s, unsigned entries,
+std::unique_ptr<backend> make_uring_backend(scheduler& s, const scheduler_options& opts,
                                             boost::system::error_code& ec);
 std::unique_ptr<backend> make_epoll_backend(scheduler& s, boost::system::error_code& ec);
 

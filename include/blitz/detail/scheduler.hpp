@@ -44,6 +44,14 @@ struct scheduler_options
 {
   backend_kind backend = backend_kind::automatic;
   unsigned ring_entries = 256; // io_uring submission queue size
+  // io_uring: a kernel thread polls the SQ, so submission needs no syscall while it is
+  // awake (it sleeps after sqpoll_idle_ms without work). Dropped if the kernel refuses it.
+  bool sqpoll = false;
+  unsigned sqpoll_idle_ms = 1000;
+  // io_uring: caps on io-wq workers per NUMA node for bounded (regular file) and unbounded
+  // (sockets and the like) blocking work; 0 keeps the kernel's default.
+  unsigned iowq_max_bounded = 0;
+  unsigned iowq_max_unbounded = 0;
 };
 
 // A timer's share of the scheduler: its wheel entry and the waits queued on it.
