@@ -1,0 +1,279 @@
+#!/usr/bin/env python3
+"""Turns what tools/bench measured into perf/results/bench.md, bench.svg and the ratio table
+it prints. Standard library only: the bench must run on a bare Debian with python3.
+
+Inputs in --work: blitz_micro.json and asio_micro.json (Google Benchmark), echo.tsv (one line
+per load run) and memory.tsv (one line per server). Exits 3 when a micro benchmark reported
+an error other than a backend this machine cannot create, because that is a failed check.
+"""
+import argparse
+import csv
+import datetime
+import html
+import json
+import os
+import platform
+import statistics
+import sys
+
+BLITZ = ["blitz-uring", "blitz-epoll"]
+PEERS = ["asio-epoll", "asio-uring", "libuv", "liburing"]
+SERVERS = BLITZ + PEERS
+COLOURS = {
+    "blitz-uring": "#1f6fb4", "blitz-epoll": "#6fa8dc", "asio-epoll": "#e69138",
+    "asio-uring": "#b45f06", "libuv": "#6aa84f", "liburing": "#999999",
+}
+
+
+def read_tsv(path):
+    if not os.path.exists(path):
+        return []
+    with open(path, newline="") as f:
+        return list(csv.DictReader(f, delimiter="\t"))
+
+
+def load_micro(path, with_backend):
+    """{(workload, backend or 'asio'): row}, preferring the median over repetitions."""
+    if not os.path.exists(path):
+        return {}, []
+    try:
+        with open(path) as f:
+            runs = json.load(f).get("benchmarks", [])
+    except ValueError:
+        return {}, ["%s: not valid JSON" % os.path.basename(path)]
+    rows, errors = {}, []
+    for r in runs:
+        if r.get("run_type") == "aggregate" and r.get("aggregate_name") != "median":
+            continue
+        name = r["run_name"]
+        if name.endswith("/real_time"):
+            name = name[: -len("/real_time")]
+        backend = "asio"
+        if with_backend:
+            name, _, backend = name.rpartition("/")
+            backend = "blitz-" + backend
+        if r.get("error_occurred"):
+            msg = r.get("error_message", "error")
+            if not msg.startswith("no "):  # "no uring backend: ..." is the machine, not a bug
+                errors.append("%s [%s]: %s" % (name, backend, msg))
+            rows[(name, backend)] = {"error": msg}
+            continue
+        rows[(name, backend)] = {
+            "items_per_second": r.get("items_per_second"),
+            "allocs_per_item": r.get("allocs_per_item"),
+        }
+    return rows, errors
+
+
+def echo_medians(rows):
+    """{(server, config): (median round trips/s, median server CPU ns per round trip)}."""
+    runs = {}
+    for r in rows:
+        rt = int(r["round_trips"])
+        if rt <= 0:
+            continue
+        runs.setdefault((r["server"], r["config"]), []).append(
+            (float(r["rate"]), int(r["cpu_ns"]) / rt))
+    return {k: (statistics.median(a for a, _ in v), statistics.median(c for _, c in v))
+            for k, v in runs.items()}
+
+
+def ratio(a, b):
+    return a / b if a is not None and b else None
+
+
+def fmt_pair(u, e):
+    f = lambda x: "-" if x is None else "%.2f" % x
+    return "%s / %s" % (f(u), f(e))
+
+
+def md_table(header, rows):
+    out = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
+    out += ["| " + " | ".join(str(c) for c in r) + " |" for r in rows]
+    return "\n".join(out)
+
+
+def ratio_table(configs, echo, memory, micro_names, micro):
+    """blitz / peer for every comparison: one row per workload and metric."""
+    rows = []
+    for cfg in configs:
+        for metric, idx in (("throughput", 0), ("server CPU per round trip", 1)):
+            row = [cfg, metric]
+            for peer in PEERS:
+                p = echo.get((peer, cfg))
+                vals = [ratio(echo[(b, cfg)][idx], p[idx]) if p and (b, cfg) in echo else None
+                        for b in BLITZ]
+                row.append(fmt_pair(*vals))
+            rows.append(row)
+    if memory:
+        row = ["%d idle conns" % next(iter(memory.values()))[1], "RSS per connection"]
+        for peer in PEERS:
+            vals = [ratio(memory[b][0], memory[peer][0]) if b in memory and peer in memory
+                    and memory[peer][0] > 0 else None for b in BLITZ]
+            row.append(fmt_pair(*vals))
+        rows.append(row)
+    for name in micro_names:
+        a = micro.get((name, "asio"), {}).get("items_per_second")
+        vals = [ratio(micro.get((name, b), {}).get("items_per_second"), a) for b in BLITZ]
+        # A workload guarded by __has_include until its blitz header lands.
+        absent = all((name, b) not in micro for b in BLITZ)
+        cell = "not in blitz_micro yet" if absent else fmt_pair(*vals)
+        rows.append([name, "items/s (micro)", cell, "", "", ""])
+    header = ["workload", "metric"] + ["vs " + p for p in PEERS]
+    return md_table(header, rows)
+
+
+def bar_chart_svg(configs, echo):
+    """One small panel per configuration (own y scale: one connection costs ten times what a
+    pipelined round trip does), one bar per server: server CPU microseconds per round trip."""
+    pw, ph, top, left, gap = 190, 230, 50, 40, 20
+    width = left + len(configs) * (pw + gap) + 10
+    height = top + ph + 90
+    s = ['<svg xmlns="http://www.w3.org/2000/svg" width="%d" height="%d" '
+         'font-family="sans-serif" font-size="11">' % (width, height),
+         '<rect width="100%" height="100%" fill="white"/>',
+         '<text x="%d" y="20" font-size="14">Echo server CPU time per round trip (µs, '
+         'lower is better; median over rounds)</text>' % left]
+    for i, cfg in enumerate(configs):
+        x0 = left + i * (pw + gap)
+        vals = [(srv, echo[(srv, cfg)][1] / 1000.0) for srv in SERVERS if (srv, cfg) in echo]
+        peak = max([v for _, v in vals] + [1e-9])
+        s.append('<line x1="%d" y1="%d" x2="%d" y2="%d" stroke="black"/>'
+                 % (x0, top + ph, x0 + pw, top + ph))
+        s.append('<text x="%d" y="%d" text-anchor="middle">%s</text>'
+                 % (x0 + pw / 2, top + ph + 16, html.escape(cfg)))
+        bw = pw / max(len(SERVERS), 1)
+        for j, srv in enumerate(SERVERS):
+            v = dict(vals).get(srv)
+            if v is None:
+                continue
+            h = (ph - 20) * v / peak
+            x = x0 + j * bw + 2
+            s.append('<rect x="%.1f" y="%.1f" width="%.1f" height="%.1f" fill="%s">'
+                     '<title>%s %s: %.2f µs</title></rect>'
+                     % (x, top + ph - h, bw - 4, h, COLOURS[srv], srv, html.escape(cfg), v))
+            s.append('<text x="%.1f" y="%.1f" text-anchor="middle" font-size="9">%.2f</text>'
+                     % (x + (bw - 4) / 2, top + ph - h - 3, v))
+    for j, srv in enumerate(SERVERS):
+        x = left + j * 120
+        s.append('<rect x="%d" y="%d" width="12" height="12" fill="%s"/>'
+                 % (x, top + ph + 40, COLOURS[srv]))
+        s.append('<text x="%d" y="%d">%s</text>' % (x + 16, top + ph + 50, srv))
+    s.append("</svg>")
+    return "\n".join(s) + "\n"
+
+
+def machine():
+    cpu = "unknown CPU"
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    cpu = line.split(":", 1)[1].strip()
+                    break
+    except OSError:
+        pass
+    return "%s, %d CPUs, Linux %s" % (cpu, os.cpu_count() or 0, platform.release())
+
+
+def load_note(work):
+    """Other processes on the machine skew every figure; say how busy it was."""
+    try:
+        with open(os.path.join(work, "loadavg_start")) as f:
+            start = f.read().split()[:3]
+        with open("/proc/loadavg") as f:
+            end = f.read().split()[:3]
+    except OSError:
+        return ""
+    return " Load average at start %s, at end %s." % (" ".join(start), " ".join(end))
+
+
+def si(x):
+    if x is None:
+        return "-"
+    for unit, scale in (("G", 1e9), ("M", 1e6), ("k", 1e3)):
+        if x >= scale:
+            return "%.2f%s" % (x / scale, unit)
+    return "%.0f" % x
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--work", required=True)
+    ap.add_argument("--out", required=True)
+    ap.add_argument("--rounds", type=int, default=1)
+    ap.add_argument("--duration", default="?")
+    args = ap.parse_args()
+
+    micro, errors = load_micro(os.path.join(args.work, "blitz_micro.json"), True)
+    asio, asio_errors = load_micro(os.path.join(args.work, "asio_micro.json"), False)
+    micro.update(asio)
+    errors += asio_errors
+    micro_names = sorted({n for n, _ in micro}, key=lambda n: (n.split("/")[0], n))
+
+    echo_rows = read_tsv(os.path.join(args.work, "echo.tsv"))
+    echo = echo_medians(echo_rows)
+    configs = []
+    for r in echo_rows:
+        if r["config"] not in configs:
+            configs.append(r["config"])
+    memory = {}
+    for r in read_tsv(os.path.join(args.work, "memory.tsv")):
+        n = int(r["connections"])
+        grown = (int(r["rss_after_kb"]) - int(r["rss_before_kb"])) * 1024.0 / n
+        memory[r["server"]] = (grown, n, int(r["rss_before_kb"]), int(r["rss_after_kb"]))
+
+    ratios = ratio_table(configs, echo, memory, micro_names, micro)
+    print("blitz / peer, as \"blitz-uring / blitz-epoll\": throughput and items/s above 1 "
+          "mean blitz is faster; CPU per round trip and RSS below 1 mean blitz is cheaper.")
+    print(ratios)
+
+    md = ["# blitz-io benchmark results", "",
+          "Generated by `tools/bench` on %s UTC: %s. Echo: %d round(s) of %ss per run, "
+          "servers pinned to CPU 0, `echo_load` to CPU 1; medians over rounds.%s"
+          % (datetime.datetime.utcnow().strftime("%Y-%m-%d %H:%M"), machine(), args.rounds,
+             args.duration, load_note(args.work)), "",
+          "## Ratios (blitz / peer)", "",
+          "Each cell is `blitz-uring / blitz-epoll` divided by the peer. Throughput and items/s:"
+          " above 1 is better for blitz. CPU per round trip and RSS: below 1 is better for "
+          "blitz. Micro benchmarks compare with `asio_micro` (Asio's epoll reactor).", "",
+          ratios, "",
+          "## Echo: round trips per second", "",
+          md_table(["configuration"] + SERVERS,
+                   [[c] + [si(echo[(s, c)][0]) if (s, c) in echo else "-" for s in SERVERS]
+                    for c in configs]), "",
+          "## Echo: server CPU time per round trip (µs)", "",
+          md_table(["configuration"] + SERVERS,
+                   [[c] + ["%.2f" % (echo[(s, c)][1] / 1000) if (s, c) in echo else "-"
+                           for s in SERVERS] for c in configs]), "",
+          "![server CPU per round trip](bench.svg)", "",
+          "## Memory per idle connection", "",
+          "(VmRSS with N connections open, each having echoed one byte) - (VmRSS before), / N."
+          " Kernel memory (socket buffers, io_uring requests) is not in RSS.", "",
+          md_table(["server", "bytes per connection", "connections", "RSS before (KiB)",
+                    "RSS after (KiB)"],
+                   [[s, "%.0f" % memory[s][0], memory[s][1], memory[s][2], memory[s][3]]
+                    for s in SERVERS if s in memory]), "",
+          "## Micro benchmarks", "",
+          md_table(["benchmark"] + ["%s items/s" % b for b in BLITZ + ["asio"]]
+                   + ["%s allocs/item" % b for b in BLITZ + ["asio"]],
+                   [[n] + [micro.get((n, b), {}).get("error") or
+                           si(micro.get((n, b), {}).get("items_per_second"))
+                           for b in BLITZ + ["asio"]]
+                    + ["-" if micro.get((n, b), {}).get("allocs_per_item") is None else
+                       "%.3g" % micro[(n, b)]["allocs_per_item"] for b in BLITZ + ["asio"]]
+                    for n in micro_names]), ""]
+    if errors:
+        md += ["## Errors", ""] + ["- " + e for e in errors] + [""]
+    os.makedirs(args.out, exist_ok=True)
+    with open(os.path.join(args.out, "bench.md"), "w") as f:
+        f.write("\n".join(md))
+    with open(os.path.join(args.out, "bench.svg"), "w") as f:
+        f.write(bar_chart_svg(configs, echo))
+    for e in errors:
+        print("micro benchmark failed: " + e, file=sys.stderr)
+    return 3 if errors else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
