@@ -57,6 +57,16 @@ struct uring_descriptor : descriptor_state
   bool closed = false;      // deregistered; freed when inflight drops to 0; sq_mutex_
 };
 
+// An SQE's length is 32 bits; Linux moves at most MAX_RW_COUNT (INT_MAX rounded down to a
+// page) per call anyway, so a larger single buffer is capped to that instead of wrapping
+// (a 4 GiB read would otherwise become a zero-length read that reports eof).
+constexpr std::size_t max_rw_count = 0x7ffff000;
+
+unsigned sqe_len(const ::iovec& v)
+{
+  return static_cast<unsigned>(v.iov_len < max_rw_count ? v.iov_len : max_rw_count);
+}
+
 short poll_mask(const io_op* o)
 {
   switch (o->direction())
@@ -295,7 +305,7 @@ void uring_backend::prep_locked(io_uring_sqe* sqe, io_op* o)
     {
     case io_kind::recv:
       if (o->iov_count_ == 1)
-        io_uring_prep_recv(sqe, o->fd_, o->iov_[0].iov_base, o->iov_[0].iov_len, o->msg_flags_);
+        io_uring_prep_recv(sqe, o->fd_, o->iov_[0].iov_base, sqe_len(o->iov_[0]), o->msg_flags_);
       else
       {
         o->build_msghdr();
@@ -310,7 +320,7 @@ void uring_backend::prep_locked(io_uring_sqe* sqe, io_op* o)
       // MSG_NOSIGNAL: a peer that reset the connection must give EPIPE, not kill the
       // process with SIGPIPE.
       if (o->iov_count_ == 1)
-        io_uring_prep_send(sqe, o->fd_, o->iov_[0].iov_base, o->iov_[0].iov_len,
+        io_uring_prep_send(sqe, o->fd_, o->iov_[0].iov_base, sqe_len(o->iov_[0]),
                            o->msg_flags_ | MSG_NOSIGNAL);
       else
       {
@@ -330,7 +340,7 @@ void uring_backend::prep_locked(io_uring_sqe* sqe, io_op* o)
       __u64 off = o->offset_ < 0 ? static_cast<__u64>(-1) : static_cast<__u64>(o->offset_);
       if (o->iov_count_ == 1)
         io_uring_prep_read(sqe, o->fd_, o->iov_[0].iov_base,
-                           static_cast<unsigned>(o->iov_[0].iov_len), off);
+                           sqe_len(o->iov_[0]), off);
       else
         io_uring_prep_readv(sqe, o->fd_, o->iov_, o->iov_count_, off);
       break;
@@ -340,7 +350,7 @@ void uring_backend::prep_locked(io_uring_sqe* sqe, io_op* o)
       __u64 off = o->offset_ < 0 ? static_cast<__u64>(-1) : static_cast<__u64>(o->offset_);
       if (o->iov_count_ == 1)
         io_uring_prep_write(sqe, o->fd_, o->iov_[0].iov_base,
-                            static_cast<unsigned>(o->iov_[0].iov_len), off);
+                            sqe_len(o->iov_[0]), off);
       else
         io_uring_prep_writev(sqe, o->fd_, o->iov_, o->iov_count_, off);
       break;
