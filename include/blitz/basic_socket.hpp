@@ -2,6 +2,7 @@
 #ifndef BLITZ_BASIC_SOCKET_HPP
 #define BLITZ_BASIC_SOCKET_HPP
 
+#include <blitz/detail/io_control.hpp>
 #include <blitz/detail/socket_impl.hpp>
 #include <blitz/detail/socket_ops.hpp>
 #include <blitz/detail/socket_option.hpp>
@@ -14,6 +15,23 @@
 #include <utility>
 
 namespace blitz {
+namespace detail {
+
+// What a socket reports as its protocol before it is opened: the protocol's v4() where it
+// has one (ip::tcp, ip::udp, which cannot be default-constructed), else a
+// default-constructed protocol (local::stream_protocol and friends).
+template <class Protocol, class = void>
+struct unopened_protocol
+{
+  static Protocol get() { return Protocol(); }
+};
+template <class Protocol>
+struct unopened_protocol<Protocol, typename socket_option::make_void_t<decltype(Protocol::v4())>::type>
+{
+  static Protocol get() { return Protocol::v4(); }
+};
+
+} // namespace detail
 
 template <class Protocol, class Executor = io_context::executor_type>
 class basic_socket : public socket_base
@@ -25,16 +43,34 @@ public:
   using native_handle_type = int;
   using lowest_layer_type = basic_socket;
 
-  explicit basic_socket(io_context& ctx) : ex_(ctx.get_executor()), impl_(ctx.impl()) {}
-  explicit basic_socket(const executor_type& ex) : ex_(ex), impl_(ex.context().impl()) {}
+  explicit basic_socket(io_context& ctx)
+    : ex_(ctx.get_executor()), impl_(ctx.impl()),
+      protocol_(detail::unopened_protocol<Protocol>::get())
+  {
+  }
+  explicit basic_socket(const executor_type& ex)
+    : ex_(ex), impl_(ex.context().impl()), protocol_(detail::unopened_protocol<Protocol>::get())
+  {
+  }
   basic_socket(io_context& ctx, const protocol_type& p) : basic_socket(ctx) { open(p); }
+  basic_socket(const executor_type& ex, const protocol_type& p) : basic_socket(ex) { open(p); }
   basic_socket(io_context& ctx, const endpoint_type& ep) : basic_socket(ctx)
+  {
+    open(ep.protocol());
+    bind(ep);
+  }
+  basic_socket(const executor_type& ex, const endpoint_type& ep) : basic_socket(ex)
   {
     open(ep.protocol());
     bind(ep);
   }
   basic_socket(io_context& ctx, const protocol_type& p, native_handle_type fd)
     : basic_socket(ctx)
+  {
+    assign(p, fd);
+  }
+  basic_socket(const executor_type& ex, const protocol_type& p, native_handle_type fd)
+    : basic_socket(ex)
   {
     assign(p, fd);
   }
@@ -54,6 +90,8 @@ public:
   void open(const protocol_type& p, boost::system::error_code& ec)
   {
     impl_.open(p.family(), p.type(), p.protocol(), ec);
+    if (!ec)
+      protocol_ = p;
   }
   void assign(const protocol_type& p, native_handle_type fd)
   {
@@ -64,6 +102,8 @@ public:
   void assign(const protocol_type& p, native_handle_type fd, boost::system::error_code& ec)
   {
     impl_.assign(p.type(), fd, ec);
+    if (!ec)
+      protocol_ = p;
   }
   bool is_open() const noexcept { return impl_.is_open(); }
   void close()
@@ -243,6 +283,45 @@ public:
   }
   std::size_t available(boost::system::error_code& ec) const { return impl_.available(ec); }
 
+  // The mode of the descriptor itself. blitz-io keeps every descriptor O_NONBLOCK, so this
+  // is true unless the caller cleared it (to hand native_handle() to code that expects a
+  // blocking descriptor); the next asynchronous operation sets it again, as Asio does.
+  bool native_non_blocking() const noexcept { return impl_.native_non_blocking(); }
+  void native_non_blocking(bool mode)
+  {
+    boost::system::error_code ec;
+    native_non_blocking(mode, ec);
+    detail::throw_error(ec, "native_non_blocking");
+  }
+  void native_non_blocking(bool mode, boost::system::error_code& ec)
+  {
+    impl_.native_non_blocking(mode, ec);
+  }
+
+  // Whether the read position is at the out-of-band mark (sockatmark).
+  bool at_mark() const
+  {
+    boost::system::error_code ec;
+    bool r = at_mark(ec);
+    detail::throw_error(ec, "at_mark");
+    return r;
+  }
+  bool at_mark(boost::system::error_code& ec) const { return impl_.at_mark(ec); }
+
+  // ioctl with an IoControlCommand (name(), data()), e.g. socket_base::bytes_readable.
+  template <class IoControlCommand>
+  void io_control(IoControlCommand& command)
+  {
+    boost::system::error_code ec;
+    io_control(command, ec);
+    detail::throw_error(ec, "io_control");
+  }
+  template <class IoControlCommand>
+  void io_control(IoControlCommand& command, boost::system::error_code& ec)
+  {
+    impl_.io_control(static_cast<unsigned long>(command.name()), command.data(), ec);
+  }
+
 protected:
   ~basic_socket() = default;
 
@@ -254,6 +333,10 @@ protected:
 
   executor_type ex_;
   detail::socket_impl impl_;
+  // The protocol the socket was opened or assigned with. Options whose level or layout
+  // depends on the address family (multicast, hops) and sockets made by accept() need
+  // it; remembering it costs nothing, asking the kernel (SO_DOMAIN) a syscall.
+  protocol_type protocol_;
   bool enable_connection_aborted_ = false;
 
 private:
@@ -266,8 +349,8 @@ private:
   template <class Option>
   void set_option_impl(const Option& o, boost::system::error_code& ec, std::false_type)
   {
-    Protocol p = protocol_for_options();
-    impl_.set_option(o.level(p), o.name(p), o.data(p), o.size(p), ec);
+    impl_.set_option(o.level(protocol_), o.name(protocol_), o.data(protocol_),
+                     o.size(protocol_), ec);
   }
   template <class Option>
   void get_option_impl(Option& o, boost::system::error_code& ec, std::true_type) const
@@ -278,15 +361,11 @@ private:
   template <class Option>
   void get_option_impl(Option& o, boost::system::error_code& ec, std::false_type) const
   {
-    Protocol p = protocol_for_options();
-    std::size_t len = o.size(p);
-    impl_.get_option(o.level(p), o.name(p), o.data(p), &len, ec);
+    std::size_t len = o.size(protocol_);
+    impl_.get_option(o.level(protocol_), o.name(protocol_), o.data(protocol_), &len, ec);
     if (!ec)
-      o.resize(p, len);
+      o.resize(protocol_, len);
   }
-  // Options never depend on the address family for the protocols blitz-io has (only
-  // multicast ones do, and those inspect the socket themselves), so v4 stands in.
-  static Protocol protocol_for_options() { return Protocol::v4(); }
 };
 
 } // namespace blitz

@@ -20,17 +20,23 @@ public:
   explicit basic_socket_acceptor(io_context& ctx) : base(ctx) {}
   explicit basic_socket_acceptor(const executor_type& ex) : base(ex) {}
   basic_socket_acceptor(io_context& ctx, const protocol_type& p) : base(ctx, p) {}
+  basic_socket_acceptor(const executor_type& ex, const protocol_type& p) : base(ex, p) {}
   // Open, set reuse_address (unless told not to), bind and listen: Asio's convenience form.
   basic_socket_acceptor(io_context& ctx, const endpoint_type& ep, bool reuse_addr = true)
     : base(ctx)
   {
-    this->open(ep.protocol());
-    if (reuse_addr)
-      this->set_option(socket_base::reuse_address(true));
-    this->bind(ep);
-    listen();
+    open_bind_listen(ep, reuse_addr);
+  }
+  basic_socket_acceptor(const executor_type& ex, const endpoint_type& ep, bool reuse_addr = true)
+    : base(ex)
+  {
+    open_bind_listen(ep, reuse_addr);
   }
   basic_socket_acceptor(io_context& ctx, const protocol_type& p, int fd) : base(ctx, p, fd) {}
+  basic_socket_acceptor(const executor_type& ex, const protocol_type& p, int fd)
+    : base(ex, p, fd)
+  {
+  }
   basic_socket_acceptor(basic_socket_acceptor&&) noexcept = default;
   basic_socket_acceptor& operator=(basic_socket_acceptor&&) noexcept = default;
 
@@ -117,6 +123,15 @@ public:
   }
 
 private:
+  void open_bind_listen(const endpoint_type& ep, bool reuse_addr)
+  {
+    this->open(ep.protocol());
+    if (reuse_addr)
+      this->set_option(socket_base::reuse_address(true));
+    this->bind(ep);
+    listen();
+  }
+
   template <class Socket>
   void do_accept(Socket& peer, endpoint_type* peer_ep, boost::system::error_code& ec)
   {
@@ -155,9 +170,10 @@ private:
       this->impl_.start_op(o);
   }
 
-  // Assigning an accepted descriptor uses only the protocol's socket type, which v4 and v6
-  // share; asking the kernel for the family would cost a syscall per connection.
-  static protocol_type accepted_protocol() { return Protocol::v4(); }
+  // An accepted socket has the listener's family (a v4 peer of a dual-stack v6 listener
+  // arrives as a v4-mapped AF_INET6 socket), so the acceptor's own protocol is exact and
+  // costs no getsockname per connection.
+  protocol_type accepted_protocol() const { return this->protocol_; }
 };
 
 } // namespace blitz

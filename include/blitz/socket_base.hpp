@@ -4,6 +4,7 @@
 #ifndef BLITZ_SOCKET_BASE_HPP
 #define BLITZ_SOCKET_BASE_HPP
 
+#include <blitz/detail/io_control.hpp>
 #include <blitz/detail/socket_option.hpp>
 
 #include <sys/socket.h>
@@ -76,6 +77,9 @@ public:
   using reuse_address = detail::socket_option::boolean<SOL_SOCKET, SO_REUSEADDR>;
   using linger = detail::socket_option::linger<SOL_SOCKET, SO_LINGER>;
   using out_of_band_inline = detail::socket_option::boolean<SOL_SOCKET, SO_OOBINLINE>;
+
+  // For io_control(): how many bytes a read could return now (FIONREAD).
+  using bytes_readable = detail::io_control::bytes_readable;
 
   // Whether accept may complete with error::connection_aborted (a peer that reset the
   // connection while it sat in the backlog). Off by default, in which case the acceptor

@@ -47,11 +47,12 @@ socket_impl::~socket_impl()
 
 socket_impl::socket_impl(socket_impl&& other) noexcept
   : sched_(other.sched_), fd_(other.fd_), type_(other.type_), desc_(other.desc_),
-    user_non_blocking_(other.user_non_blocking_)
+    user_non_blocking_(other.user_non_blocking_), native_blocking_(other.native_blocking_)
 {
   other.fd_ = -1;
   other.desc_ = nullptr;
   other.user_non_blocking_ = false;
+  other.native_blocking_ = false;
 }
 
 socket_impl& socket_impl::operator=(socket_impl&& other) noexcept
@@ -65,9 +66,11 @@ socket_impl& socket_impl::operator=(socket_impl&& other) noexcept
     type_ = other.type_;
     desc_ = other.desc_;
     user_non_blocking_ = other.user_non_blocking_;
+    native_blocking_ = other.native_blocking_;
     other.fd_ = -1;
     other.desc_ = nullptr;
     other.user_non_blocking_ = false;
+    other.native_blocking_ = false;
   }
   return *this;
 }
@@ -137,6 +140,7 @@ void socket_impl::close(boost::system::error_code& ec)
     ec = last_error();
   fd_ = -1;
   user_non_blocking_ = false;
+  native_blocking_ = false;
 }
 
 int socket_impl::release(boost::system::error_code& ec)
@@ -153,6 +157,7 @@ int socket_impl::release(boost::system::error_code& ec)
   int fd = fd_;
   fd_ = -1;
   user_non_blocking_ = false;
+  native_blocking_ = false;
   return fd;
 }
 
@@ -249,9 +254,89 @@ void socket_impl::non_blocking(bool mode, boost::system::error_code& ec)
     ec = error::bad_descriptor;
     return;
   }
-  // Only the user-visible mode changes: the descriptor stays O_NONBLOCK either way.
+  // Only the user-visible mode changes: the descriptor stays O_NONBLOCK either way (and
+  // becomes so again if native_non_blocking(false) had cleared it).
+  if (mode && native_blocking_)
+  {
+    if (!set_nonblocking(fd_))
+    {
+      ec = last_error();
+      return;
+    }
+    native_blocking_ = false;
+  }
   user_non_blocking_ = mode;
   ec = boost::system::error_code();
+}
+
+void socket_impl::native_non_blocking(bool mode, boost::system::error_code& ec)
+{
+  if (fd_ < 0)
+  {
+    ec = error::bad_descriptor;
+    return;
+  }
+  // Asio's rule: a socket the user made non-blocking cannot have a blocking descriptor
+  // underneath, or its synchronous calls would block after all.
+  if (!mode && user_non_blocking_)
+  {
+    ec = error::invalid_argument;
+    return;
+  }
+  int flags = ::fcntl(fd_, F_GETFL, 0);
+  if (flags < 0 || ::fcntl(fd_, F_SETFL, mode ? flags | O_NONBLOCK : flags & ~O_NONBLOCK) < 0)
+  {
+    ec = last_error();
+    return;
+  }
+  native_blocking_ = !mode;
+  ec = boost::system::error_code();
+}
+
+// An asynchronous operation must never find the descriptor blocking: the epoll backend
+// performs the syscall on the I/O thread, which would then hang.
+void socket_impl::restore_native_non_blocking() noexcept
+{
+  if (native_blocking_ && set_nonblocking(fd_))
+    native_blocking_ = false;
+}
+
+bool socket_impl::at_mark(boost::system::error_code& ec) const
+{
+  if (fd_ < 0)
+  {
+    ec = error::bad_descriptor;
+    return false;
+  }
+  int r = ::sockatmark(fd_);
+  if (r < 0)
+  {
+    ec = last_error();
+    return false;
+  }
+  ec = boost::system::error_code();
+  return r != 0;
+}
+
+void socket_impl::io_control(unsigned long request, void* arg, boost::system::error_code& ec)
+{
+  if (fd_ < 0)
+  {
+    ec = error::bad_descriptor;
+    return;
+  }
+  // FIONBIO would flip O_NONBLOCK behind the backends' back; like Asio, treat it as the
+  // user's non-blocking mode, which here never touches the descriptor.
+  if (request == static_cast<unsigned long>(FIONBIO))
+  {
+    non_blocking(*static_cast<int*>(arg) != 0, ec);
+    return;
+  }
+  int r;
+  do
+    r = ::ioctl(fd_, request, arg);
+  while (r < 0 && errno == EINTR);
+  ec = r < 0 ? last_error() : boost::system::error_code();
 }
 
 std::size_t socket_impl::available(boost::system::error_code& ec) const
@@ -291,90 +376,6 @@ bool socket_impl::wait_ready(short events, boost::system::error_code& ec)
       ec = last_error();
       return false;
     }
-  }
-}
-
-std::size_t socket_impl::receive(const ::iovec* iov, std::size_t n, int flags,
-                                 boost::system::error_code& ec)
-{
-  if (fd_ < 0)
-  {
-    ec = error::bad_descriptor;
-    return 0;
-  }
-  std::size_t total = 0;
-  for (std::size_t i = 0; i < n; ++i)
-    total += iov[i].iov_len;
-  if (total == 0 && type_ == SOCK_STREAM)
-  {
-    // Asio: a zero-length read on a stream completes at once with no bytes.
-    ec = boost::system::error_code();
-    return 0;
-  }
-  for (;;)
-  {
-    ::msghdr m{};
-    m.msg_iov = const_cast<::iovec*>(iov);
-    m.msg_iovlen = n;
-    ssize_t r = ::recvmsg(fd_, &m, flags);
-    if (r > 0 || (r == 0 && type_ != SOCK_STREAM))
-    {
-      ec = boost::system::error_code();
-      return static_cast<std::size_t>(r);
-    }
-    if (r == 0)
-    {
-      ec = error::eof;
-      return 0;
-    }
-    if (errno == EINTR)
-      continue;
-    if (errno != EAGAIN && errno != EWOULDBLOCK)
-    {
-      ec = last_error();
-      return 0;
-    }
-    if (!wait_ready(POLLIN, ec))
-      return 0;
-  }
-}
-
-std::size_t socket_impl::send(const ::iovec* iov, std::size_t n, int flags,
-                              boost::system::error_code& ec)
-{
-  if (fd_ < 0)
-  {
-    ec = error::bad_descriptor;
-    return 0;
-  }
-  std::size_t total = 0;
-  for (std::size_t i = 0; i < n; ++i)
-    total += iov[i].iov_len;
-  if (total == 0 && type_ == SOCK_STREAM)
-  {
-    ec = boost::system::error_code();
-    return 0;
-  }
-  for (;;)
-  {
-    ::msghdr m{};
-    m.msg_iov = const_cast<::iovec*>(iov);
-    m.msg_iovlen = n;
-    ssize_t r = ::sendmsg(fd_, &m, flags | MSG_NOSIGNAL);
-    if (r >= 0)
-    {
-      ec = boost::system::error_code();
-      return static_cast<std::size_t>(r);
-    }
-    if (errno == EINTR)
-      continue;
-    if (errno != EAGAIN && errno != EWOULDBLOCK)
-    {
-      ec = last_error();
-      return 0;
-    }
-    if (!wait_ready(POLLOUT, ec))
-      return 0;
   }
 }
 
@@ -473,6 +474,7 @@ void socket_impl::start_op(io_op* o)
     sched_->post_completion(o);
     return;
   }
+  restore_native_non_blocking();
   o->fd_ = fd_;
   o->stream_ = type_ == SOCK_STREAM;
   sched_->io().start_op(desc_, o);
@@ -487,6 +489,7 @@ void socket_impl::start_connect(io_op* o, const ::sockaddr* a, ::socklen_t len)
     sched_->post_completion(o);
     return;
   }
+  restore_native_non_blocking();
   o->fd_ = fd_;
   int r = ::connect(fd_, a, len);
   if (r == 0 || (errno != EINPROGRESS && errno != EINTR))

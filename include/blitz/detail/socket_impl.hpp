@@ -1,6 +1,8 @@
 // The type-erased part of every socket: the descriptor, its backend registration, the
 // blocking-mode flags and the syscalls. Compiled once in libs/net; the socket templates
-// add only the handler-typed ops and the endpoint types.
+// add only the handler-typed ops and the endpoint types. posix::basic_descriptor uses it
+// too (with read/write instead of the socket calls): a pipe or tty needs exactly the same
+// registration, cancellation and blocking-mode handling as a socket.
 //
 // Descriptors are always O_NONBLOCK underneath (io_uring and epoll both need it for the
 // speculative path); a synchronous call on a socket the user did not set non-blocking waits
@@ -54,12 +56,24 @@ public:
 
   bool non_blocking() const noexcept { return user_non_blocking_; }
   void non_blocking(bool mode, boost::system::error_code& ec);
+  bool native_non_blocking() const noexcept { return !native_blocking_; }
+  void native_non_blocking(bool mode, boost::system::error_code& ec);
   std::size_t available(boost::system::error_code& ec) const;
+  bool at_mark(boost::system::error_code& ec) const;
+  void io_control(unsigned long request, void* arg, boost::system::error_code& ec);
 
   // Synchronous operations.
   std::size_t receive(const ::iovec* iov, std::size_t n, int flags,
                       boost::system::error_code& ec);
   std::size_t send(const ::iovec* iov, std::size_t n, int flags, boost::system::error_code& ec);
+  // Datagrams: *len is the capacity of a on entry and the sender's address length after.
+  std::size_t receive_from(const ::iovec* iov, std::size_t n, int flags, ::sockaddr* a,
+                           std::size_t* len, boost::system::error_code& ec);
+  std::size_t send_to(const ::iovec* iov, std::size_t n, int flags, const ::sockaddr* a,
+                      ::socklen_t len, boost::system::error_code& ec);
+  // Descriptors (pipes, ttys): readv/writev at the current position.
+  std::size_t read(const ::iovec* iov, std::size_t n, boost::system::error_code& ec);
+  std::size_t write(const ::iovec* iov, std::size_t n, boost::system::error_code& ec);
   int accept(::sockaddr* a, std::size_t* len, boost::system::error_code& ec);
   void connect(const ::sockaddr* a, ::socklen_t len, boost::system::error_code& ec);
   void wait(io_kind kind, boost::system::error_code& ec);
@@ -75,12 +89,20 @@ public:
 private:
   void register_fd(boost::system::error_code& ec);
   bool wait_ready(short events, boost::system::error_code& ec);
+  void restore_native_non_blocking() noexcept;
+  // The retry loop of the synchronous transfers (libs/net/socket_transfer.cpp).
+  template <class Syscall>
+  std::size_t transfer(Syscall call, bool is_read, std::size_t total,
+                       boost::system::error_code& ec);
 
   scheduler* sched_;
   int fd_ = -1;
   int type_ = 0;
   descriptor_state* desc_ = nullptr;
   bool user_non_blocking_ = false;
+  // The user cleared O_NONBLOCK through native_non_blocking(false); every other path keeps
+  // the descriptor non-blocking.
+  bool native_blocking_ = false;
 };
 
 } // namespace detail

@@ -1,4 +1,4 @@
-// ip::tcp: the TCP protocol and its socket, acceptor and endpoint types.
+// ip::tcp: the TCP protocol and its socket, acceptor, endpoint and resolver types.
 #ifndef BLITZ_IP_TCP_HPP
 #define BLITZ_IP_TCP_HPP
 
@@ -6,6 +6,7 @@
 #include <blitz/basic_stream_socket.hpp>
 #include <blitz/detail/socket_option.hpp>
 #include <blitz/ip/basic_endpoint.hpp>
+#include <blitz/ip/basic_resolver.hpp>
 
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -20,6 +21,7 @@ public:
   using endpoint = basic_endpoint<tcp>;
   using socket = basic_stream_socket<tcp>;
   using acceptor = basic_socket_acceptor<tcp>;
+  using resolver = basic_resolver<tcp>;
   using no_delay = detail::no_delay_option;
 
   static tcp v4() noexcept { return tcp(AF_INET); }
