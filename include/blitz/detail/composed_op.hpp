@@ -1,0 +1,70 @@
+// Associations for composed operations: an op that passes itself as the handler of each
+// intermediate step (read_until, read/write into dynamic buffers, read_at/write_at) derives
+// from composed_op_tag, names its caller's handler type as handler_type and exposes it as
+// handler(). Its executor, allocator and cancellation slot are then those of the caller's
+// handler, so the intermediate steps run where the final handler will (a strand, another
+// context), allocate with what it asks for, and a cancellation emitted on the caller's slot
+// aborts whichever step is pending (the composed op then completes with
+// operation_aborted).
+#ifndef BLITZ_DETAIL_COMPOSED_OP_HPP
+#define BLITZ_DETAIL_COMPOSED_OP_HPP
+
+#include <blitz/associated_allocator.hpp>
+#include <blitz/associated_cancellation_slot.hpp>
+#include <blitz/associated_executor.hpp>
+
+#include <type_traits>
+
+namespace blitz {
+namespace detail {
+
+struct composed_op_tag
+{
+};
+
+template <class T>
+struct is_composed_op : std::is_base_of<composed_op_tag, T>
+{
+};
+
+} // namespace detail
+
+template <class T, class Executor>
+struct associated_executor<T, Executor,
+                           typename std::enable_if<detail::is_composed_op<T>::value>::type>
+{
+  using handler_type = typename T::handler_type;
+  using type = associated_executor_t<handler_type, Executor>;
+  static type get(const T& o, const Executor& e = Executor()) noexcept
+  {
+    return associated_executor<handler_type, Executor>::get(o.handler(), e);
+  }
+};
+
+template <class T, class Allocator>
+struct associated_allocator<T, Allocator,
+                            typename std::enable_if<detail::is_composed_op<T>::value>::type>
+{
+  using handler_type = typename T::handler_type;
+  using type = associated_allocator_t<handler_type, Allocator>;
+  static type get(const T& o, const Allocator& a = Allocator()) noexcept
+  {
+    return associated_allocator<handler_type, Allocator>::get(o.handler(), a);
+  }
+};
+
+template <class T, class Slot>
+struct associated_cancellation_slot<T, Slot,
+                                    typename std::enable_if<detail::is_composed_op<T>::value>::type>
+{
+  using handler_type = typename T::handler_type;
+  using type = associated_cancellation_slot_t<handler_type, Slot>;
+  static type get(const T& o, const Slot& s = Slot()) noexcept
+  {
+    return associated_cancellation_slot<handler_type, Slot>::get(o.handler(), s);
+  }
+};
+
+} // namespace blitz
+
+#endif
