@@ -3,9 +3,9 @@
 //
 //   echo_server PORT [--threads N] [--bind ADDRESS]
 //
-// With --threads N, N single-threaded io_contexts each run their own SO_REUSEPORT acceptor
-// on the same port, and the kernel spreads connections over them: no state is shared
-// between threads, so no handler ever takes a lock.
+// With --threads N, an io_context_pool runs N single-threaded io_contexts, one thread each;
+// each context has its own SO_REUSEPORT acceptor on the same port and the kernel spreads
+// connections over them: no state is shared between threads, so no handler takes a lock.
 #include <blitz.hpp>
 
 #include <atomic>
@@ -14,7 +14,6 @@
 #include <cstring>
 #include <iostream>
 #include <memory>
-#include <thread>
 #include <vector>
 
 namespace {
@@ -121,21 +120,14 @@ int main(int argc, char** argv)
   try
   {
     tcp::endpoint ep(blitz::ip::make_address(bind_addr), port);
-    std::vector<std::unique_ptr<blitz::io_context>> contexts;
+    blitz::io_context_pool pool(static_cast<std::size_t>(threads));
     std::vector<std::unique_ptr<server>> servers;
-    for (int i = 0; i < threads; ++i)
-    {
-      contexts.emplace_back(new blitz::io_context);
-      servers.emplace_back(new server(*contexts.back(), ep, threads > 1));
-    }
-    std::cout << "echo_server listening on " << ep << " backend=" << contexts[0]->backend_name()
+    for (std::size_t i = 0; i < pool.size(); ++i)
+      servers.emplace_back(new server(pool.context(i), ep, pool.size() > 1));
+    std::cout << "echo_server listening on " << ep << " backend=" << pool.context(0).backend_name()
               << " threads=" << threads << std::endl;
-    std::vector<std::thread> pool;
-    for (int i = 1; i < threads; ++i)
-      pool.emplace_back([&contexts, i] { contexts[i]->run(); });
-    contexts[0]->run();
-    for (auto& t : pool)
-      t.join();
+    pool.run();
+    pool.join();
   }
   catch (const std::exception& e)
   {
