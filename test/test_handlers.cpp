@@ -179,3 +179,19 @@ BOOST_AUTO_TEST_CASE(destroyed_op_returns_memory_to_its_allocator)
   BOOST_TEST(calls == 0);
   BOOST_TEST(custom_allocs - a0 == custom_frees - f0);
 }
+
+BOOST_AUTO_TEST_CASE(post_honours_the_handlers_bound_executor)
+{
+  // post(ctx, bind_executor(other, f)) queues on ctx and runs f on `other`, as in Asio.
+  blitz::io_context ctx, other;
+  bool on_other = false, ran = false;
+  blitz::post(ctx, blitz::bind_executor(other, [&] {
+                ran = true;
+                on_other = other.get_executor().running_in_this_thread();
+              }));
+  ctx.run();
+  BOOST_TEST(!ran); // handed over to `other`, not run here
+  other.run();
+  BOOST_TEST(ran);
+  BOOST_TEST(on_other);
+}

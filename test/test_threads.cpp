@@ -99,3 +99,55 @@ BOOST_AUTO_TEST_CASE(async_op_started_from_foreign_thread_completes)
   ctx.stop();
   runner.join();
 }
+
+BOOST_AUTO_TEST_CASE(timer_armed_by_a_handler_on_a_non_reaper_thread_wakes_the_reaper)
+{
+  // Two threads run the context; handlers keep arming short timers. Whichever thread runs
+  // the handler, the one asleep in the backend must wake for the new deadline.
+  blitz::io_context ctx;
+  blitz::steady_timer t(ctx);
+  int fired = 0;
+  std::function<void(const boost::system::error_code&)> tick = [&](const boost::system::error_code& ec) {
+    if (ec || ++fired == 200)
+      return;
+    t.expires_after(std::chrono::milliseconds(1));
+    t.async_wait(tick);
+  };
+  t.expires_after(std::chrono::milliseconds(1));
+  t.async_wait(tick);
+  std::thread other([&] { ctx.run(); });
+  auto start = std::chrono::steady_clock::now();
+  ctx.run();
+  other.join();
+  BOOST_TEST(fired == 200);
+  BOOST_TEST((std::chrono::steady_clock::now() - start < std::chrono::seconds(20)));
+}
+
+BOOST_AUTO_TEST_CASE(posts_keep_waking_the_reaper_while_another_thread_is_busy)
+{
+  // One runner is stuck in a long handler; the other sleeps in the backend. Posts from a
+  // third thread must still wake the sleeper every time, not only the first time.
+  blitz::io_context ctx;
+  auto guard = blitz::make_work_guard(ctx);
+  std::atomic<bool> release{false};
+  std::atomic<int> done{0};
+  blitz::post(ctx, [&] {
+    while (!release.load())
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  });
+  std::thread a([&] { ctx.run(); });
+  std::thread b([&] { ctx.run(); });
+  std::this_thread::sleep_for(std::chrono::milliseconds(20)); // one is busy, one asleep
+  for (int i = 0; i < 50; ++i)
+  {
+    blitz::post(ctx, [&] { ++done; });
+    for (int w = 0; w < 2000 && done.load() <= i; ++w)
+      std::this_thread::sleep_for(std::chrono::microseconds(500));
+  }
+  int got = done.load();
+  release = true;
+  guard.reset();
+  a.join();
+  b.join();
+  BOOST_TEST(got == 50);
+}

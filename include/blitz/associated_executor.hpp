@@ -66,6 +66,17 @@ associated_executor_t<T, Executor> get_associated_executor(const T& t, const Exe
   return associated_executor<T, Executor>::get(t, ex);
 }
 
+namespace detail {
+
+// Whether a handler names an executor of its own (else it runs where its operation completes).
+template <class Handler>
+struct names_executor
+  : std::integral_constant<bool, !std::is_same<associated_executor_t<Handler>,
+                                               default_completion_executor>::value>
+{
+};
+
+} // namespace detail
 } // namespace blitz
 
 #endif

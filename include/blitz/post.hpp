@@ -5,6 +5,9 @@
 #ifndef BLITZ_POST_HPP
 #define BLITZ_POST_HPP
 
+#include <blitz/associated_allocator.hpp>
+#include <blitz/associated_executor.hpp>
+#include <blitz/detail/handler_invoke.hpp>
 #include <blitz/io_context.hpp>
 
 #include <memory>
@@ -45,48 +48,84 @@ struct is_executor<T, typename void_type<decltype(std::declval<const T&>().conte
 {
 };
 
+// Runs on the executor given to post/dispatch/defer, then hands the handler to its own
+// associated executor (a strand it was bound to), as Asio does: post(ctx, bind_executor(
+// strand, f)) queues on ctx but runs f inside the strand.
+template <class Handler>
+class work_dispatcher
+{
+public:
+  template <class H>
+  explicit work_dispatcher(H&& h) : handler_(std::forward<H>(h))
+  {
+  }
+  void operator()() { invoke_handler(handler_); }
+
+  // The op memory still comes from the handler's allocator.
+  using allocator_type = associated_allocator_t<Handler>;
+  allocator_type get_allocator() const noexcept { return get_associated_allocator(handler_); }
+
+private:
+  Handler handler_;
+};
+
+// The handler itself when it names no executor, else the dispatcher around it.
+template <class Handler>
+typename std::enable_if<!names_executor<typename std::decay<Handler>::type>::value, Handler&&>::type
+to_submit(Handler&& h) noexcept
+{
+  return std::forward<Handler>(h);
+}
+template <class Handler>
+typename std::enable_if<names_executor<typename std::decay<Handler>::type>::value,
+                        work_dispatcher<typename std::decay<Handler>::type>>::type
+to_submit(Handler&& h)
+{
+  return work_dispatcher<typename std::decay<Handler>::type>(std::forward<Handler>(h));
+}
+
 } // namespace detail
 
 template <class Executor, class Handler>
 typename std::enable_if<detail::is_executor<Executor>::value>::type
 post(const Executor& ex, Handler&& h)
 {
-  ex.post(std::forward<Handler>(h), std::allocator<void>());
+  ex.post(detail::to_submit(std::forward<Handler>(h)), std::allocator<void>());
 }
 
 template <class Context, class Handler>
 typename std::enable_if<detail::is_execution_context<Context>::value>::type
 post(Context& ctx, Handler&& h)
 {
-  ctx.get_executor().post(std::forward<Handler>(h), std::allocator<void>());
+  ctx.get_executor().post(detail::to_submit(std::forward<Handler>(h)), std::allocator<void>());
 }
 
 template <class Executor, class Handler>
 typename std::enable_if<detail::is_executor<Executor>::value>::type
 dispatch(const Executor& ex, Handler&& h)
 {
-  ex.dispatch(std::forward<Handler>(h), std::allocator<void>());
+  ex.dispatch(detail::to_submit(std::forward<Handler>(h)), std::allocator<void>());
 }
 
 template <class Context, class Handler>
 typename std::enable_if<detail::is_execution_context<Context>::value>::type
 dispatch(Context& ctx, Handler&& h)
 {
-  ctx.get_executor().dispatch(std::forward<Handler>(h), std::allocator<void>());
+  ctx.get_executor().dispatch(detail::to_submit(std::forward<Handler>(h)), std::allocator<void>());
 }
 
 template <class Executor, class Handler>
 typename std::enable_if<detail::is_executor<Executor>::value>::type
 defer(const Executor& ex, Handler&& h)
 {
-  ex.defer(std::forward<Handler>(h), std::allocator<void>());
+  ex.defer(detail::to_submit(std::forward<Handler>(h)), std::allocator<void>());
 }
 
 template <class Context, class Handler>
 typename std::enable_if<detail::is_execution_context<Context>::value>::type
 defer(Context& ctx, Handler&& h)
 {
-  ctx.get_executor().defer(std::forward<Handler>(h), std::allocator<void>());
+  ctx.get_executor().defer(detail::to_submit(std::forward<Handler>(h)), std::allocator<void>());
 }
 
 } // namespace blitz

@@ -125,6 +125,13 @@ void scheduler::inject(op* o)
 
 void scheduler::take_injected(thread_info& ti) noexcept
 {
+  // Whoever looks at inject_ consumes the pending wakeup: from now on the next injector
+  // must wake a sleeper again. Without this, a woken thread busy in a long handler would
+  // leave the flag set and later posts would never wake the other sleepers (the reaper
+  // blocked in the backend). Cleared before the look, so a push that saw the flag still
+  // set is taken by this very look.
+  if (wake_sent_.load(std::memory_order_relaxed))
+    wake_sent_.store(false, std::memory_order_seq_cst);
   bool was_empty = ti.private_q.empty();
   inject_.take_all(ti.private_q);
   ti.fed = was_empty && !ti.private_q.empty();
@@ -482,7 +489,9 @@ void scheduler::timer_schedule(timer_state& t, std::int64_t deadline_ns, op* wai
       wheel_.insert(t);
     }
     t.waiters.push(wait);
-    interrupt = deadline_ns < reaper_wake_ns_ && !running_in_this_thread();
+    // A reaper is (about to be) asleep until reaper_wake_ns_: an earlier deadline must wake
+    // it, whichever thread arms it (this thread cannot be that reaper: it is not in reap).
+    interrupt = deadline_ns < reaper_wake_ns_;
   }
   if (interrupt)
   {

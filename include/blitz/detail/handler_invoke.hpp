@@ -75,9 +75,8 @@ void invoke_handler_on(std::false_type, Handler& h, Args&&... args)
 template <class Handler, class... Args>
 void invoke_handler(Handler& h, Args&&... args)
 {
-  invoke_handler_on(
-      std::is_same<associated_executor_t<Handler>, default_completion_executor>(), h,
-      std::forward<Args>(args)...);
+  invoke_handler_on(std::integral_constant<bool, !names_executor<Handler>::value>(), h,
+                    std::forward<Args>(args)...);
 }
 
 } // namespace detail
