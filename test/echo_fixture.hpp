@@ -27,6 +27,21 @@ inline void raise_fd_limit(rlim_t want)
   }
 }
 
+// A connected TCP pair made with the synchronous calls: the starting point of most tests.
+struct connected_pair
+{
+  blitz::io_context ctx;
+  blitz::ip::tcp::acceptor acceptor{
+      ctx, blitz::ip::tcp::endpoint(blitz::ip::address_v4::loopback(), 0)};
+  blitz::ip::tcp::socket client{ctx};
+  blitz::ip::tcp::socket server{ctx};
+  connected_pair()
+  {
+    client.connect(acceptor.local_endpoint());
+    acceptor.accept(server);
+  }
+};
+
 inline std::vector<char> pattern_bytes(std::size_t n, unsigned seed)
 {
   std::vector<char> v(n);

@@ -5,6 +5,8 @@
 
 #include <blitz.hpp>
 
+#include "echo_fixture.hpp"
+
 #include <chrono>
 
 using namespace std::chrono_literals;
@@ -14,17 +16,7 @@ using steady = std::chrono::steady_clock;
 
 namespace {
 
-struct connected_pair
-{
-  blitz::io_context ctx;
-  tcp::acceptor acceptor{ctx, tcp::endpoint(blitz::ip::address_v4::loopback(), 0)};
-  tcp::socket client{ctx}, server{ctx};
-  connected_pair()
-  {
-    client.connect(acceptor.local_endpoint());
-    acceptor.accept(server);
-  }
-};
+using blitz_test::connected_pair;
 
 } // namespace
 

@@ -6,6 +6,8 @@
 
 #include <blitz.hpp>
 
+#include "echo_fixture.hpp"
+
 #include <atomic>
 #include <memory>
 #include <thread>
@@ -59,17 +61,7 @@ struct allocating_handler
   void operator()(const error_code&, std::size_t) const { ++*calls; }
 };
 
-struct connected_pair
-{
-  blitz::io_context ctx;
-  tcp::acceptor acceptor{ctx, tcp::endpoint(blitz::ip::address_v4::loopback(), 0)};
-  tcp::socket client{ctx}, server{ctx};
-  connected_pair()
-  {
-    client.connect(acceptor.local_endpoint());
-    acceptor.accept(server);
-  }
-};
+using blitz_test::connected_pair;
 
 } // namespace
 

@@ -22,18 +22,7 @@ namespace {
 tcp::endpoint loopback_any() { return tcp::endpoint(blitz::ip::address_v4::loopback(), 0); }
 
 // A connected pair made with the synchronous calls.
-struct connected_pair
-{
-  blitz::io_context ctx;
-  tcp::acceptor acceptor{ctx, loopback_any()};
-  tcp::socket client{ctx};
-  tcp::socket server{ctx};
-  connected_pair()
-  {
-    client.connect(acceptor.local_endpoint());
-    acceptor.accept(server);
-  }
-};
+using blitz_test::connected_pair;
 
 std::vector<char> pattern(std::size_t n, unsigned seed)
 {
