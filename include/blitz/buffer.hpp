@@ -572,4 +572,7 @@ inline std::size_t buffer_copy(const MutableBufferSequence& target,
 
 } // namespace blitz
 
+// Asio declares dynamic_buffer in buffer.hpp; code that includes only this header expects it.
+#include <blitz/dynamic_buffer.hpp>
+
 #endif

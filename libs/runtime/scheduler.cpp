@@ -18,9 +18,6 @@ struct thread_info
   thread_info* next;
   op_queue private_q;
   long private_work = 0;
-  // Whether the last look at the inject stack found work: another thread is feeding this
-  // scheduler, so a short spin before sleeping likely saves a wakeup round trip.
-  bool fed = false;
 };
 
 namespace {
@@ -132,9 +129,7 @@ void scheduler::take_injected(thread_info& ti) noexcept
   // set is taken by this very look.
   if (wake_sent_.load(std::memory_order_relaxed))
     wake_sent_.store(false, std::memory_order_seq_cst);
-  bool was_empty = ti.private_q.empty();
   inject_.take_all(ti.private_q);
-  ti.fed = was_empty && !ti.private_q.empty();
 }
 
 // Called with sleepers_ already raised, right before the final look at inject_: from here on
@@ -142,24 +137,6 @@ void scheduler::take_injected(thread_info& ti) noexcept
 void scheduler::arm_wakeup() noexcept
 {
   wake_sent_.store(false, std::memory_order_seq_cst);
-}
-
-bool scheduler::spin_for_injected(thread_info& ti) noexcept
-{
-  if (!ti.fed)
-    return false;
-  // About a microsecond: long enough to catch a producer posting in a loop on another core,
-  // short enough to cost nothing noticeable when it has stopped.
-  for (int i = 0; i < 256; ++i)
-  {
-    if (!inject_.empty())
-      return true;
-#if defined(__x86_64__) || defined(__i386__)
-    __builtin_ia32_pause();
-#endif
-  }
-  ti.fed = false;
-  return false;
 }
 
 void scheduler::wake_one_locked(std::unique_lock<std::mutex>& lock)
@@ -358,14 +335,6 @@ bool scheduler::wait_for_work(thread_info& ti, std::int64_t deadline_ns, bool ma
       return false;
     if (reaped && !may_block)
       return false;
-    if (may_block && !reaped && spin_for_injected(ti))
-    {
-      lock.unlock();
-      take_injected(ti);
-      lock.lock();
-      if (!ti.private_q.empty())
-        return true;
-    }
     if (!reaper_active_)
     {
       std::int64_t timeout = -1;

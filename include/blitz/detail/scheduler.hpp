@@ -118,7 +118,6 @@ private:
   void inject(op* o);
   void take_injected(thread_info& ti) noexcept;
   void arm_wakeup() noexcept;
-  bool spin_for_injected(thread_info& ti) noexcept;
   void flush_private(thread_info& ti) noexcept;
   void abandon_all() noexcept;
 
