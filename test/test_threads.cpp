@@ -8,6 +8,8 @@
 #include "echo_fixture.hpp"
 
 #include <atomic>
+#include <functional>
+#include <memory>
 #include <set>
 #include <mutex>
 #include <thread>
@@ -150,4 +152,36 @@ BOOST_AUTO_TEST_CASE(posts_keep_waking_the_reaper_while_another_thread_is_busy)
   a.join();
   b.join();
   BOOST_TEST(got == 50);
+}
+
+BOOST_AUTO_TEST_CASE(ops_started_by_a_runner_that_exited_are_destroyed_with_the_context)
+{
+  // An accept re-armed by a handler on a runner thread that then leaves run() and exits:
+  // destroying the context must still reclaim it (io_uring completes such a request
+  // through deferred kernel work, which shutdown has to wait for, not spin past).
+  using blitz::ip::tcp;
+  auto token = std::make_shared<int>(0);
+  std::weak_ptr<int> watch = token;
+  {
+    blitz::io_context ctx;
+    tcp::acceptor a(ctx, tcp::endpoint(blitz::ip::address_v4::loopback(), 0));
+    std::function<void()> accept = [&] {
+      a.async_accept([&, token](const boost::system::error_code& ec, tcp::socket) {
+        if (!ec)
+          accept();
+      });
+    };
+    accept();
+    token.reset();
+    std::thread t([&] { ctx.run(); });
+    {
+      blitz::io_context c2;
+      tcp::socket s(c2);
+      s.connect(a.local_endpoint());
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    ctx.stop();
+    t.join();
+  }
+  BOOST_TEST(watch.expired());
 }

@@ -735,25 +735,28 @@ void uring_backend::shutdown() noexcept
     io_uring_submit(&ring_);
   }
   op_queue doomed;
-  for (int rounds = 0; rounds < 1000 && inflight_.load(std::memory_order_relaxed) > 0; ++rounds)
+  // Up to ~2 s. A cancelled request owned by a thread that has exited completes through the
+  // kernel's fallback work a few milliseconds later, so the loop must really wait rather
+  // than spin on its own cancel results; the cancel is repeated now and then for requests
+  // re-issued after an -EAGAIN.
+  for (int rounds = 0; rounds < 200 && inflight_.load(std::memory_order_relaxed) > 0; ++rounds)
   {
     op_queue ready;
     run(ready, 10000000); // 10 ms per round at most
     doomed.push(ready);
     std::lock_guard<std::mutex> lock(sq_mutex_);
-    if (!backlog_.empty() || inflight_.load(std::memory_order_relaxed) > 0)
+    // Backlogged ops never reached the kernel.
+    while (!backlog_.empty())
     {
-      // Backlogged ops never reached the kernel; anything re-issued after an -EAGAIN
-      // must be cancelled again.
-      while (!backlog_.empty())
-      {
-        io_op* o = static_cast<io_op*>(backlog_.pop());
-        uring_descriptor* d = static_cast<uring_descriptor*>(o->desc_);
-        --d->inflight;
-        release_locked(d);
-        inflight_.fetch_sub(1, std::memory_order_relaxed);
-        doomed.push(o);
-      }
+      io_op* o = static_cast<io_op*>(backlog_.pop());
+      uring_descriptor* d = static_cast<uring_descriptor*>(o->desc_);
+      --d->inflight;
+      release_locked(d);
+      inflight_.fetch_sub(1, std::memory_order_relaxed);
+      doomed.push(o);
+    }
+    if (rounds % 20 == 19 && inflight_.load(std::memory_order_relaxed) > 0)
+    {
       io_uring_sqe* sqe = get_sqe_locked();
       if (sqe)
       {
