@@ -3,7 +3,7 @@
 it prints. Standard library only: the bench must run on a bare Debian with python3.
 
 Inputs in --work: blitz_micro.json and asio_micro.json (Google Benchmark), echo.tsv (one line
-per load run) and memory.tsv (one line per server). Exits 3 when a micro benchmark reported
+per load run), http.tsv (one line per wrk run) and memory.tsv (one line per server). Exits 3 when a micro benchmark reported
 an error other than a backend this machine cannot create, because that is a failed check.
 """
 import argparse
@@ -76,6 +76,39 @@ def echo_medians(rows):
             (float(r["rate"]), int(r["cpu_ns"]) / rt))
     return {k: (statistics.median(a for a, _ in v), statistics.median(c for _, c in v))
             for k, v in runs.items()}
+
+
+HTTP_BLITZ = ["http-blitz-uring", "http-blitz-epoll"]
+HTTP_ASIO = "http-asio-epoll"
+HTTP_SERVERS = HTTP_BLITZ + [HTTP_ASIO]
+
+
+def http_medians(rows):
+    """{server: (median requests/s, median server CPU ns per request)}."""
+    runs = {}
+    for r in rows:
+        n = int(r["requests"])
+        if n <= 0:
+            continue
+        runs.setdefault(r["server"], []).append((float(r["rate"]), int(r["cpu_ns"]) / n))
+    return {k: (statistics.median(a for a, _ in v), statistics.median(c for _, c in v))
+            for k, v in runs.items()}
+
+
+def http_table(http):
+    """One row per server: requests/s, CPU per request, and both as a ratio to Asio."""
+    asio = http.get(HTTP_ASIO)
+    rows = []
+    for srv in HTTP_SERVERS:
+        if srv not in http:
+            continue
+        rate, cpu = http[srv]
+        f = lambda x: "-" if x is None else "%.2f" % x
+        rows.append([srv, "%.0f" % rate, "%.2f" % (cpu / 1000),
+                     f(ratio(rate, asio[0]) if asio else None),
+                     f(ratio(cpu, asio[1]) if asio else None)])
+    return md_table(["server", "requests/s", "server CPU per request (µs)",
+                     "requests/s vs asio", "CPU per request vs asio"], rows)
 
 
 def ratio(a, b):
@@ -223,7 +256,15 @@ def main():
         grown = (int(r["rss_after_kb"]) - int(r["rss_before_kb"])) * 1024.0 / n
         memory[r["server"]] = (grown, n, int(r["rss_before_kb"]), int(r["rss_after_kb"]))
 
+    http = http_medians(read_tsv(os.path.join(args.work, "http.tsv")))
+    http_md = http_table(http)
+
     ratios = ratio_table(configs, echo, memory, micro_names, micro)
+    if http:
+        print("HTTP: GET of a 1 KiB file, wrk -t1 -c64; blitz / asio above 1 (requests/s) or "
+              "below 1 (CPU per request) is better for blitz.")
+        print(http_md)
+        print()
     print("blitz / peer, as \"blitz-uring / blitz-epoll\": throughput and items/s above 1 "
           "mean blitz is faster; CPU per round trip and RSS below 1 mean blitz is cheaper.")
     print(ratios)
@@ -247,6 +288,11 @@ def main():
                    [[c] + ["%.2f" % (echo[(s, c)][1] / 1000) if (s, c) in echo else "-"
                            for s in SERVERS] for c in configs]), "",
           "![server CPU per round trip](bench.svg)", "",
+          "## HTTP: requests per second", "",
+          "`example/http` (`http_server`, on io_uring and on epoll) and its Boost.Asio peer "
+          "(`asio_http_server`, epoll) serving a 1 KiB `index.html`; `wrk -t1 -c64` pinned to "
+          "CPU 1, keep-alive, no pipelining; medians over rounds. Ratios are blitz / asio.", "",
+          http_md if http else "Not measured (wrk missing or every run failed).", "",
           "## Memory per idle connection", "",
           "(VmRSS with N connections open, each having echoed one byte) - (VmRSS before), / N."
           " Kernel memory (socket buffers, io_uring requests) is not in RSS.", "",
