@@ -46,9 +46,8 @@ public:
   std::size_t receive(const MutableBufferSequence& b, message_flags flags,
                       boost::system::error_code& ec)
   {
-    ::iovec iov[detail::io_op::max_iov];
-    std::size_t n = to_iov(b, iov);
-    return this->impl_.receive(iov, n, flags, ec);
+    detail::iov_array iov(b);
+    return this->impl_.receive(iov.iov, iov.count, flags, ec);
   }
 
   template <class ConstBufferSequence>
@@ -76,9 +75,8 @@ public:
   std::size_t send(const ConstBufferSequence& b, message_flags flags,
                    boost::system::error_code& ec)
   {
-    ::iovec iov[detail::io_op::max_iov];
-    std::size_t n = to_iov(b, iov);
-    return this->impl_.send(iov, n, flags, ec);
+    detail::iov_array iov(b);
+    return this->impl_.send(iov.iov, iov.count, flags, ec);
   }
 
   // handler(error_code, std::size_t bytes). Zero-length buffers complete at once (posted)
@@ -115,22 +113,6 @@ public:
   }
 
 private:
-  template <class BufferSequence>
-  static std::size_t to_iov(const BufferSequence& b, ::iovec* iov)
-  {
-    std::size_t n = 0;
-    auto it = blitz::buffer_sequence_begin(b);
-    auto end = blitz::buffer_sequence_end(b);
-    for (; it != end && n < detail::io_op::max_iov; ++it)
-    {
-      const_buffer cb(*it);
-      iov[n].iov_base = const_cast<void*>(cb.data());
-      iov[n].iov_len = cb.size();
-      ++n;
-    }
-    return n;
-  }
-
   template <class BufferSequence, class Handler>
   void start_transfer(detail::io_kind k, const BufferSequence& b, message_flags flags,
                       Handler&& handler)

@@ -26,15 +26,56 @@ bool is_v6(const Protocol& p) noexcept
   return p.family() == AF_INET6;
 }
 
+// The part every family-dependent option shares: both forms of the value, and the level,
+// name, storage and size that go with the socket's family.
+template <class V4, class V6, int V4Level, int V4Name, int V6Level, int V6Name>
+class family_storage
+{
+public:
+  template <class Protocol>
+  int level(const Protocol& p) const noexcept
+  {
+    return is_v6(p) ? V6Level : V4Level;
+  }
+  template <class Protocol>
+  int name(const Protocol& p) const noexcept
+  {
+    return is_v6(p) ? V6Name : V4Name;
+  }
+  template <class Protocol>
+  void* data(const Protocol& p) noexcept
+  {
+    return is_v6(p) ? static_cast<void*>(&v6_) : static_cast<void*>(&v4_);
+  }
+  template <class Protocol>
+  const void* data(const Protocol& p) const noexcept
+  {
+    return is_v6(p) ? static_cast<const void*>(&v6_) : static_cast<const void*>(&v4_);
+  }
+  template <class Protocol>
+  std::size_t size(const Protocol& p) const noexcept
+  {
+    return is_v6(p) ? sizeof(v6_) : sizeof(v4_);
+  }
+
+protected:
+  family_storage() noexcept : v4_(), v6_() {}
+  ~family_storage() = default;
+
+  V4 v4_;
+  V6 v6_;
+};
+
 // A boolean that IPv4 stores in a byte (IP_MULTICAST_LOOP is an unsigned char in the
 // original BSD API, and Linux answers getsockopt with a byte when given one) and IPv6 in
 // an int.
 template <int V4Level, int V4Name, int V6Level, int V6Name>
 class family_boolean
+  : public family_storage<unsigned char, int, V4Level, V4Name, V6Level, V6Name>
 {
 public:
-  family_boolean() noexcept : v4_(0), v6_(0) {}
-  explicit family_boolean(bool v) noexcept : v4_(v ? 1 : 0), v6_(v ? 1 : 0) {}
+  family_boolean() noexcept = default;
+  explicit family_boolean(bool v) noexcept { *this = v; }
 
   family_boolean& operator=(bool v) noexcept
   {
@@ -47,36 +88,11 @@ public:
   operator bool() const noexcept { return v4_ != 0; }
   bool operator!() const noexcept { return v4_ == 0; }
 
-  template <class Protocol>
-  int level(const Protocol& p) const noexcept
-  {
-    return is_v6(p) ? V6Level : V4Level;
-  }
-  template <class Protocol>
-  int name(const Protocol& p) const noexcept
-  {
-    return is_v6(p) ? V6Name : V4Name;
-  }
-  template <class Protocol>
-  void* data(const Protocol& p) noexcept
-  {
-    return is_v6(p) ? static_cast<void*>(&v6_) : static_cast<void*>(&v4_);
-  }
-  template <class Protocol>
-  const void* data(const Protocol& p) const noexcept
-  {
-    return is_v6(p) ? static_cast<const void*>(&v6_) : static_cast<const void*>(&v4_);
-  }
-  template <class Protocol>
-  std::size_t size(const Protocol& p) const noexcept
-  {
-    return is_v6(p) ? sizeof(v6_) : sizeof(v4_);
-  }
   // Keeps both forms in step so value() reads the same whichever family answered.
   template <class Protocol>
   void resize(const Protocol& p, std::size_t s)
   {
-    if (s != size(p))
+    if (s != this->size(p))
       throw std::length_error("multicast boolean socket option resize");
     if (is_v6(p))
       v4_ = v6_ ? 1 : 0;
@@ -85,8 +101,8 @@ public:
   }
 
 private:
-  unsigned char v4_;
-  int v6_;
+  using family_storage<unsigned char, int, V4Level, V4Name, V6Level, V6Name>::v4_;
+  using family_storage<unsigned char, int, V4Level, V4Name, V6Level, V6Name>::v6_;
 };
 
 // A hop limit: IP_TTL / IPV6_UNICAST_HOPS (both ints), or IP_MULTICAST_TTL (a byte) /
@@ -94,11 +110,16 @@ private:
 // the multicast form enforces on construction, as Asio does.
 template <int V4Level, int V4Name, int V6Level, int V6Name, bool V4Byte>
 class family_hops
+  : public family_storage<typename std::conditional<V4Byte, unsigned char, int>::type, int,
+                          V4Level, V4Name, V6Level, V6Name>
 {
   using v4_type = typename std::conditional<V4Byte, unsigned char, int>::type;
+  using base = family_storage<v4_type, int, V4Level, V4Name, V6Level, V6Name>;
+  using base::v4_;
+  using base::v6_;
 
 public:
-  family_hops() noexcept : v4_(0), v6_(0) {}
+  family_hops() noexcept = default;
   explicit family_hops(int v) { set(v); }
 
   family_hops& operator=(int v)
@@ -110,34 +131,9 @@ public:
   int value() const noexcept { return v6_; }
 
   template <class Protocol>
-  int level(const Protocol& p) const noexcept
-  {
-    return is_v6(p) ? V6Level : V4Level;
-  }
-  template <class Protocol>
-  int name(const Protocol& p) const noexcept
-  {
-    return is_v6(p) ? V6Name : V4Name;
-  }
-  template <class Protocol>
-  void* data(const Protocol& p) noexcept
-  {
-    return is_v6(p) ? static_cast<void*>(&v6_) : static_cast<void*>(&v4_);
-  }
-  template <class Protocol>
-  const void* data(const Protocol& p) const noexcept
-  {
-    return is_v6(p) ? static_cast<const void*>(&v6_) : static_cast<const void*>(&v4_);
-  }
-  template <class Protocol>
-  std::size_t size(const Protocol& p) const noexcept
-  {
-    return is_v6(p) ? sizeof(v6_) : sizeof(v4_);
-  }
-  template <class Protocol>
   void resize(const Protocol& p, std::size_t s)
   {
-    if (s != size(p))
+    if (s != this->size(p))
       throw std::length_error("hops socket option resize");
     if (is_v6(p))
       v4_ = static_cast<v4_type>(v6_);
@@ -153,22 +149,24 @@ private:
     v4_ = static_cast<v4_type>(v);
     v6_ = v;
   }
-
-  v4_type v4_;
-  int v6_;
 };
 
 // join_group / leave_group: which group, on which interface (set-only).
 template <int V4Level, int V4Name, int V6Level, int V6Name>
 class membership
+  : public family_storage<::ip_mreq, ::ipv6_mreq, V4Level, V4Name, V6Level, V6Name>
 {
+  using base = family_storage<::ip_mreq, ::ipv6_mreq, V4Level, V4Name, V6Level, V6Name>;
+  using base::v4_;
+  using base::v6_;
+
 public:
   // The IPv4 "any" group, as Asio's default; useful only as a placeholder.
-  membership() noexcept : v4_(), v6_() {}
+  membership() noexcept = default;
 
   // A v6 group uses its scope id as the interface; a v4 group joins on the interface the
   // kernel picks from the routing table.
-  explicit membership(const ip::address& group) noexcept : v4_(), v6_()
+  explicit membership(const ip::address& group) noexcept
   {
     if (group.is_v6())
       set_v6(group.to_v6(), group.to_v6().scope_id());
@@ -177,36 +175,14 @@ public:
   }
   explicit membership(const ip::address_v4& group,
                       const ip::address_v4& iface = ip::address_v4::any()) noexcept
-    : v4_(), v6_()
   {
     set_v4(group, iface);
   }
   explicit membership(const ip::address_v6& group, unsigned long iface = 0) noexcept
-    : v4_(), v6_()
   {
     set_v6(group, iface);
   }
 
-  template <class Protocol>
-  int level(const Protocol& p) const noexcept
-  {
-    return is_v6(p) ? V6Level : V4Level;
-  }
-  template <class Protocol>
-  int name(const Protocol& p) const noexcept
-  {
-    return is_v6(p) ? V6Name : V4Name;
-  }
-  template <class Protocol>
-  const void* data(const Protocol& p) const noexcept
-  {
-    return is_v6(p) ? static_cast<const void*>(&v6_) : static_cast<const void*>(&v4_);
-  }
-  template <class Protocol>
-  std::size_t size(const Protocol& p) const noexcept
-  {
-    return is_v6(p) ? sizeof(v6_) : sizeof(v4_);
-  }
 
 private:
   void set_v4(const ip::address_v4& group, const ip::address_v4& iface) noexcept
@@ -222,48 +198,24 @@ private:
     std::memcpy(&v6_.ipv6mr_multiaddr, g.data(), g.size());
     v6_.ipv6mr_interface = static_cast<unsigned int>(iface);
   }
-
-  ::ip_mreq v4_;
-  ::ipv6_mreq v6_;
 };
 
 // outbound_interface: an IPv4 interface address or an IPv6 interface index (set-only).
 template <int V4Level, int V4Name, int V6Level, int V6Name>
 class interface_choice
+  : public family_storage<::in_addr, unsigned int, V4Level, V4Name, V6Level, V6Name>
 {
+  using base = family_storage<::in_addr, unsigned int, V4Level, V4Name, V6Level, V6Name>;
+
 public:
-  interface_choice() noexcept : v4_(), v6_(0) {}
-  explicit interface_choice(const ip::address_v4& iface) noexcept : v4_(), v6_(0)
+  interface_choice() noexcept = default;
+  explicit interface_choice(const ip::address_v4& iface) noexcept
   {
     const ip::address_v4::bytes_type b = iface.to_bytes();
-    std::memcpy(&v4_, b.data(), b.size());
+    std::memcpy(&this->v4_, b.data(), b.size());
   }
-  explicit interface_choice(unsigned int v6_index) noexcept : v4_(), v6_(v6_index) {}
+  explicit interface_choice(unsigned int v6_index) noexcept { this->v6_ = v6_index; }
 
-  template <class Protocol>
-  int level(const Protocol& p) const noexcept
-  {
-    return is_v6(p) ? V6Level : V4Level;
-  }
-  template <class Protocol>
-  int name(const Protocol& p) const noexcept
-  {
-    return is_v6(p) ? V6Name : V4Name;
-  }
-  template <class Protocol>
-  const void* data(const Protocol& p) const noexcept
-  {
-    return is_v6(p) ? static_cast<const void*>(&v6_) : static_cast<const void*>(&v4_);
-  }
-  template <class Protocol>
-  std::size_t size(const Protocol& p) const noexcept
-  {
-    return is_v6(p) ? sizeof(v6_) : sizeof(v4_);
-  }
-
-private:
-  ::in_addr v4_;
-  unsigned int v6_;
 };
 
 } // namespace ip_option

@@ -5,6 +5,7 @@
 #define BLITZ_DETAIL_SOCKET_OPS_HPP
 
 #include <blitz/buffer.hpp>
+#include <blitz/detail/buffer_iov.hpp>
 #include <blitz/detail/handler_op.hpp>
 #include <blitz/detail/io_op.hpp>
 #include <blitz/detail/slab_pool.hpp>
@@ -19,20 +20,8 @@ namespace detail {
 template <class BufferSequence>
 std::size_t fill_iov(io_op* o, const BufferSequence& seq)
 {
-  unsigned n = 0;
-  std::size_t total = 0;
-  auto it = blitz::buffer_sequence_begin(seq);
-  auto end = blitz::buffer_sequence_end(seq);
-  for (; it != end && n < io_op::max_iov; ++it)
-  {
-    const_buffer b(*it);
-    o->iov_[n].iov_base = const_cast<void*>(b.data());
-    o->iov_[n].iov_len = b.size();
-    total += b.size();
-    ++n;
-  }
-  o->iov_count_ = static_cast<std::uint8_t>(n);
-  return total;
+  o->iov_count_ = static_cast<std::uint8_t>(to_iovecs(seq, o->iov_));
+  return o->buffer_bytes();
 }
 
 // read_some / write_some / receive / send: handler(error_code, std::size_t).
