@@ -16,6 +16,7 @@
 #include <blitz/bind_cancellation_slot.hpp>
 #include <blitz/bind_executor.hpp>
 #include <blitz/buffer.hpp>
+#include <blitz/buffer_pool.hpp>
 #include <blitz/cancel_after.hpp>
 #include <blitz/buffers_iterator.hpp>
 #include <blitz/cancellation_signal.hpp>

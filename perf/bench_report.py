@@ -19,6 +19,8 @@ import sys
 BLITZ = ["blitz-uring", "blitz-epoll"]
 PEERS = ["asio-epoll", "asio-uring", "libuv", "liburing"]
 SERVERS = BLITZ + PEERS
+# echo_server --buffer-pool, measured for memory only.
+POOLED = ["blitz-uring-pool", "blitz-epoll-pool"]
 COLOURS = {
     "blitz-uring": "#1f6fb4", "blitz-epoll": "#6fa8dc", "asio-epoll": "#e69138",
     "asio-uring": "#b45f06", "libuv": "#6aa84f", "liburing": "#999999",
@@ -145,6 +147,14 @@ def ratio_table(configs, echo, memory, micro_names, micro):
                     and memory[peer][0] > 0 else None for b in BLITZ]
             row.append(fmt_pair(*vals))
         rows.append(row)
+        if any(b in memory for b in POOLED):
+            row = ["%d idle conns, --buffer-pool" % next(iter(memory.values()))[1],
+                   "RSS per connection"]
+            for peer in PEERS:
+                vals = [ratio(memory[b][0], memory[peer][0]) if b in memory and peer in memory
+                        and memory[peer][0] > 0 else None for b in POOLED]
+                row.append(fmt_pair(*vals))
+            rows.append(row)
     for name in micro_names:
         a = micro.get((name, "asio"), {}).get("items_per_second")
         vals = [ratio(micro.get((name, b), {}).get("items_per_second"), a) for b in BLITZ]
@@ -299,7 +309,9 @@ def main():
           md_table(["server", "bytes per connection", "connections", "RSS before (KiB)",
                     "RSS after (KiB)"],
                    [[s, "%.0f" % memory[s][0], memory[s][1], memory[s][2], memory[s][3]]
-                    for s in SERVERS if s in memory]), "",
+                    for s in SERVERS + POOLED if s in memory]), "",
+          "`blitz-*-pool` is `echo_server --buffer-pool`: receives borrow a buffer from a "
+          "`buffer_pool` only when data arrives, so an idle connection holds none.", "",
           "## Micro benchmarks", "",
           md_table(["benchmark"] + ["%s items/s" % b for b in BLITZ + ["asio"]]
                    + ["%s allocs/item" % b for b in BLITZ + ["asio"]],

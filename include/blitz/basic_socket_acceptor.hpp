@@ -3,6 +3,7 @@
 #define BLITZ_BASIC_SOCKET_ACCEPTOR_HPP
 
 #include <blitz/basic_socket.hpp>
+#include <blitz/detail/pool_ops.hpp>
 
 namespace blitz {
 
@@ -118,6 +119,27 @@ public:
   {
     using op_t = detail::move_accept_op<socket_type, io_context,
                                         detail::decay_handler_t<MoveAcceptHandler>>;
+    this->impl_.start_op(detail::new_handler_op<op_t>(
+        std::forward<MoveAcceptHandler>(handler), accepted_protocol(), ctx));
+  }
+
+  // Beyond Asio: one operation accepts every connection to come. handler(error_code,
+  // socket_type) runs once per connection, never concurrently with itself, until an error
+  // ends the operation: operation_aborted after cancel() or close(), or what the kernel
+  // reports (EMFILE, ...); that call is the last. On io_uring this is a single multishot
+  // accept that is re-armed unseen if the kernel ends it early; on epoll the same contract is
+  // emulated. A handler with an associated executor must be copyable (each call gets a copy).
+  template <class MoveAcceptHandler>
+  void async_accept_multishot(MoveAcceptHandler&& handler)
+  {
+    async_accept_multishot(this->ex_.context(), std::forward<MoveAcceptHandler>(handler));
+  }
+  // The same, with each new socket on another context (a pool).
+  template <class MoveAcceptHandler>
+  void async_accept_multishot(io_context& ctx, MoveAcceptHandler&& handler)
+  {
+    using op_t = detail::multishot_accept_op<socket_type, io_context,
+                                             detail::decay_handler_t<MoveAcceptHandler>>;
     this->impl_.start_op(detail::new_handler_op<op_t>(
         std::forward<MoveAcceptHandler>(handler), accepted_protocol(), ctx));
   }

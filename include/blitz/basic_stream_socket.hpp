@@ -3,6 +3,7 @@
 #define BLITZ_BASIC_STREAM_SOCKET_HPP
 
 #include <blitz/basic_socket.hpp>
+#include <blitz/detail/pool_ops.hpp>
 
 namespace blitz {
 
@@ -96,6 +97,27 @@ public:
   {
     start_transfer(detail::io_kind::recv, b, flags, std::forward<ReadHandler>(handler));
   }
+  // Beyond Asio: receive into a buffer lent by pool; handler(error_code, pooled_buffer).
+  // The buffer is picked only when data arrives, so a pending receive holds none.
+  template <class ReadHandler>
+  void async_receive(buffer_pool& pool, ReadHandler&& handler)
+  {
+    using op_t = detail::pooled_receive_op<detail::decay_handler_t<ReadHandler>>;
+    this->impl_.start_op(detail::new_handler_op<op_t>(std::forward<ReadHandler>(handler),
+                                                      pool.impl()));
+  }
+  // One operation for every chunk to come: handler(error_code, pooled_buffer) runs once per
+  // chunk, in order and never concurrently with itself, until an error ends it (eof when
+  // the peer closes, operation_aborted after cancel() or close()); that call is the last.
+  // An empty pool never ends it: the receive waits for a buffer.
+  template <class ReadHandler>
+  void async_receive_multishot(buffer_pool& pool, ReadHandler&& handler)
+  {
+    using op_t = detail::multishot_receive_op<detail::decay_handler_t<ReadHandler>>;
+    this->impl_.start_op(detail::new_handler_op<op_t>(std::forward<ReadHandler>(handler),
+                                                      pool.impl()));
+  }
+
   template <class ConstBufferSequence, class WriteHandler>
   void async_write_some(const ConstBufferSequence& b, WriteHandler&& handler)
   {

@@ -30,6 +30,7 @@ public:
     unsigned sqpoll_idle_ms = 1000;
     unsigned iowq_max_bounded = 0; // io-wq worker caps, 0 = kernel default
     unsigned iowq_max_unbounded = 0;
+    bool registered_files = true;  // io_uring: registered-file table (see scheduler_options)
   };
 
   io_context() : io_context(options()) {}
@@ -104,6 +105,7 @@ private:
     s.sqpoll_idle_ms = o.sqpoll_idle_ms;
     s.iowq_max_bounded = o.iowq_max_bounded;
     s.iowq_max_unbounded = o.iowq_max_unbounded;
+    s.registered_files = o.registered_files;
     return s;
   }
   template <class Rep, class Period>

@@ -11,6 +11,8 @@
 // to the old state), and the state itself is freed only at the start of a later run(), when
 // no event batch that might still name it is being processed.
 #include <blitz/detail/backend.hpp>
+#include <blitz/detail/buffer_pool_impl.hpp>
+#include <blitz/detail/multishot_op.hpp>
 #include <blitz/detail/scheduler.hpp>
 #include <blitz/detail/slab_pool.hpp>
 
@@ -21,6 +23,7 @@
 #include <atomic>
 #include <cerrno>
 #include <mutex>
+#include <vector>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
@@ -40,7 +43,42 @@ struct epoll_descriptor
   op_queue queues[3]; // indexed by io_direction
   readiness ready;
   bool closed = false; // mutex
+  bool starved = false; // in epoll_backend::starved_; epoll_backend::mutex_
 };
+
+// The op no longer waits for a pool buffer (it is retried, or it ends).
+void unstarve(io_op* o) noexcept
+{
+  if (o->starved_)
+  {
+    o->starved_ = false;
+    o->pool_->starving(-1);
+  }
+}
+
+// Hands finished ops to the scheduler's form: a multishot op's final result goes through
+// its drain. Called after disarm_deadlines, which needs the io_ops themselves.
+void finalize(op_queue& done) noexcept
+{
+  op_queue out;
+  while (!done.empty())
+  {
+    io_op* o = static_cast<io_op*>(done.pop());
+    unstarve(o);
+    finish_op(o, out);
+  }
+  done.swap(out);
+}
+
+// A multishot op performed once and may stay armed: an error (eof included) ends it.
+bool delivered_more(io_op* o, op_queue& ready) noexcept
+{
+  if (!o->multishot_ || o->ec_)
+    return false;
+  static_cast<multishot_op*>(o)->deliver(o->result_code(), o->buffer_id_, false, ready);
+  o->buffer_id_ = -1;
+  return true;
+}
 
 std::uint32_t direction_bits(io_direction d)
 {
@@ -89,9 +127,12 @@ public:
     return parked_.load(std::memory_order_relaxed) > 0;
   }
   void shutdown() noexcept override;
+  void buffers_returned() noexcept override;
 
 private:
-  void perform_parked(epoll_descriptor* d, op_queue& ready);
+  void perform_parked(epoll_descriptor* d, op_queue& done, op_queue& ready);
+  void note_starved(epoll_descriptor* d, io_op* o);
+  void perform_starved(op_queue& done, op_queue& ready);
   void free_dead();
   void disarm_deadlines(op_queue& done) noexcept;
   void expire_deadlines(op_queue& ready) noexcept;
@@ -105,9 +146,16 @@ private:
 
   using desc_list = boost::intrusive::list<epoll_descriptor,
       boost::intrusive::constant_time_size<false>>;
-  std::mutex mutex_; // guards live_ and dead_
+  std::mutex mutex_; // guards live_, dead_ and starved_
   desc_list live_;
   desc_list dead_;
+  // Descriptors whose front receive found its buffer pool empty at the limit. They are
+  // performed again by the reaper (which alone frees dead descriptors, so an entry cannot
+  // dangle during its run) once buffers_returned() sets starve_wake_.
+  std::vector<epoll_descriptor*> starved_;
+  // acq_rel exchange by the reaper; release store by returners: the reaper that sees true
+  // also sees the returned buffer.
+  std::atomic<bool> starve_wake_{false};
 
   // Deadlines of parked ops (cancel_after). Lock order: deadline_mutex_ before a
   // descriptor's mutex (expiry aborts the parked op); paths that finish parked ops under a
@@ -197,6 +245,7 @@ void epoll_backend::deregister_descriptor(descriptor_state* ds) noexcept
       }
   }
   disarm_deadlines(aborted);
+  finalize(aborted);
   // Before the caller's close(): if the open file description outlives this fd (dup,
   // fork, SCM_RIGHTS) its epoll item would otherwise keep reporting into freed state.
   ::epoll_ctl(epfd_, EPOLL_CTL_DEL, d->fd, nullptr);
@@ -204,6 +253,14 @@ void epoll_backend::deregister_descriptor(descriptor_state* ds) noexcept
     std::lock_guard<std::mutex> lock(mutex_);
     live_.erase(live_.iterator_to(*d));
     dead_.push_back(*d);
+    if (d->starved)
+    {
+      for (auto& x : starved_)
+        if (x == d)
+          x = starved_.back();
+      starved_.pop_back();
+      d->starved = false;
+    }
   }
   sched_.post_completions(aborted);
 }
@@ -236,15 +293,18 @@ void epoll_backend::start_op(descriptor_state* ds, io_op* o)
   if (o->deadline_ns_ >= 0)
     dl.lock();
   std::unique_lock<std::mutex> lock(d->mutex);
+  op_queue out; // results of a multishot op, and the op itself if it finished at once
   if (d->closed)
   {
     lock.unlock();
     if (dl.owns_lock())
       dl.unlock();
     o->set_result(-EBADF);
-    sched_.post_completion(o);
+    finish_op(o, out);
+    sched_.post_completions(out);
     return;
   }
+  bool starved = false;
   if (q.empty())
   {
     for (;;)
@@ -255,13 +315,21 @@ void epoll_backend::start_op(descriptor_state* ds, io_op* o)
         break;
       if (o->perform())
       {
+        if (delivered_more(o, out))
+          continue;
         lock.unlock();
         if (dl.owns_lock())
           dl.unlock();
         // Completed at once, but the handler still runs from the scheduler, never from
         // inside the initiating function.
-        sched_.post_completion(o);
+        finish_op(o, out);
+        sched_.post_completions(out);
         return;
+      }
+      if (o->starved_)
+      {
+        starved = true; // readiness stays: the data is there, a buffer is not
+        break;
       }
       if (d->ready.clear(clear_bits(dir), seen))
         break;
@@ -270,12 +338,66 @@ void epoll_backend::start_op(descriptor_state* ds, io_op* o)
   }
   parked_.fetch_add(1, std::memory_order_relaxed);
   q.push(o);
+  if (starved)
+    note_starved(d, o);
   if (dl.owns_lock())
   {
     o->deadline_entry_.op = o;
     o->deadline_entry_.deadline_ns = o->deadline_ns_;
     deadlines_.insert(o->deadline_entry_);
     armed_deadlines_.fetch_add(1, std::memory_order_relaxed);
+  }
+  lock.unlock();
+  if (dl.owns_lock())
+    dl.unlock();
+  sched_.post_completions(out);
+}
+
+// Under d->mutex (lock order: a descriptor's mutex, then mutex_).
+void epoll_backend::note_starved(epoll_descriptor* d, io_op* o)
+{
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (!d->starved)
+    {
+      d->starved = true;
+      starved_.push_back(d);
+    }
+  }
+  // Raised before the last look at the pool (see buffer_pool_impl::give_back): a buffer
+  // returned in between is seen here, or its returner sees the raise and wakes us.
+  o->pool_->starving(1);
+  if (o->pool_->available() > 0)
+    buffers_returned();
+}
+
+void epoll_backend::buffers_returned() noexcept
+{
+  starve_wake_.store(true, std::memory_order_release);
+  interrupt();
+}
+
+// Reaper: retries the receives that were starved for a buffer.
+void epoll_backend::perform_starved(op_queue& done, op_queue& ready)
+{
+  if (!starve_wake_.exchange(false, std::memory_order_acq_rel))
+    return;
+  std::vector<epoll_descriptor*> list;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    list.swap(starved_);
+    for (epoll_descriptor* d : list)
+      d->starved = false;
+  }
+  for (epoll_descriptor* d : list)
+  {
+    {
+      std::lock_guard<std::mutex> lock(d->mutex);
+      op_queue& q = d->queues[static_cast<int>(io_direction::read)];
+      if (!q.empty())
+        unstarve(static_cast<io_op*>(q.front()));
+    }
+    perform_parked(d, done, ready);
   }
 }
 
@@ -295,6 +417,7 @@ void epoll_backend::cancel_ops(descriptor_state* ds) noexcept
       }
   }
   disarm_deadlines(aborted);
+  finalize(aborted);
   sched_.post_completions(aborted);
 }
 
@@ -325,6 +448,7 @@ void epoll_backend::cancel_op(descriptor_state* ds, io_op* target) noexcept
     op_queue one;
     one.push(target);
     disarm_deadlines(one);
+    finalize(one);
     sched_.post_completions(one);
   }
 }
@@ -383,13 +507,15 @@ void epoll_backend::expire_deadlines(op_queue& ready) noexcept
     {
       parked_.fetch_sub(1, std::memory_order_relaxed);
       o->set_result(-ECANCELED);
-      ready.push(o);
+      unstarve(o);
+      finish_op(o, ready); // its deadline entry is already out of the wheel
     }
   }
 }
 
 // Reaper, with an event for d just merged into d->ready.
-void epoll_backend::perform_parked(epoll_descriptor* d, op_queue& ready)
+// done: ops that finished (their deadlines still armed); ready: a multishot op's results.
+void epoll_backend::perform_parked(epoll_descriptor* d, op_queue& done, op_queue& ready)
 {
   std::lock_guard<std::mutex> lock(d->mutex);
   if (d->closed)
@@ -404,15 +530,24 @@ void epoll_backend::perform_parked(epoll_descriptor* d, op_queue& ready)
       if (!(seen & direction_bits(dir)))
         break;
       io_op* o = static_cast<io_op*>(q.front());
+      if (o->starved_)
+        break; // waits for a buffer; perform_starved picks it up
       if (!o->perform())
       {
+        if (o->starved_)
+        {
+          note_starved(d, o);
+          break;
+        }
         if (d->ready.clear(clear_bits(dir), seen))
           break;
         continue;
       }
+      if (delivered_more(o, ready))
+        continue; // a multishot op stays first in line
       q.pop();
       parked_.fetch_sub(1, std::memory_order_relaxed);
-      ready.push(o);
+      done.push(o);
     }
   }
 }
@@ -468,9 +603,11 @@ void epoll_backend::run(op_queue& ready, std::int64_t timeout_ns)
     if (e & EPOLLERR)
       bits |= readiness::error;
     d->ready.set(bits);
-    perform_parked(d, done);
+    perform_parked(d, done, ready);
   }
+  perform_starved(done, ready);
   disarm_deadlines(done);
+  finalize(done);
   ready.push(done);
   expire_deadlines(ready);
 }

@@ -2,6 +2,7 @@
 // for results reported by the kernel (io_uring).
 #include <blitz/detail/io_op.hpp>
 #include <blitz/detail/backend.hpp>
+#include <blitz/detail/buffer_pool_impl.hpp>
 #include <blitz/error.hpp>
 
 #include <cerrno>
@@ -52,6 +53,17 @@ void io_op::set_result(int res) noexcept
   }
 }
 
+int io_op::result_code() const noexcept
+{
+  if (ec_ == error::eof)
+    return 0;
+  if (ec_)
+    return -ec_.value();
+  if (kind_ == io_kind::accept)
+    return new_fd_;
+  return static_cast<int>(bytes_);
+}
+
 namespace {
 
 bool would_block(int e) { return e == EAGAIN || e == EWOULDBLOCK; }
@@ -77,6 +89,38 @@ void io_op::cancel() noexcept
     backend_->cancel_op(desc_, this);
 }
 
+// A receive that takes its buffer from a pool, and only once data is there: a socket that
+// stays idle holds no buffer.
+bool io_op::perform_pooled_recv() noexcept
+{
+  std::int32_t id;
+  if (!pool_->take(id))
+  {
+    if (pool_->closed())
+    {
+      set_result(-ECANCELED);
+      return true;
+    }
+    starved_ = true; // at its limit: wait for a buffer to come back, not for readiness
+    return false;
+  }
+  for (;;)
+  {
+    ssize_t r = ::recv(fd_, pool_->address(id), pool_->buffer_size(), msg_flags_);
+    int err = r < 0 ? errno : 0;
+    if (err == EINTR)
+      continue;
+    if (r <= 0)
+      pool_->give_back(id); // may make syscalls: err was saved
+    if (r < 0 && would_block(err))
+      return false;
+    if (r > 0)
+      buffer_id_ = id;
+    set_result(r < 0 ? -err : static_cast<int>(r));
+    return true;
+  }
+}
+
 bool io_op::perform() noexcept
 {
   for (;;)
@@ -85,6 +129,8 @@ bool io_op::perform() noexcept
     switch (kind_)
     {
     case io_kind::recv:
+      if (pool_)
+        return perform_pooled_recv();
       if (iov_count_ == 1)
         r = ::recv(fd_, iov_[0].iov_base, iov_[0].iov_len, msg_flags_);
       else

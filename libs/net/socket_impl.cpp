@@ -1,4 +1,5 @@
 #include <blitz/detail/socket_impl.hpp>
+#include <blitz/detail/multishot_op.hpp>
 #include <blitz/detail/backend.hpp>
 #include <blitz/detail/scheduler.hpp>
 #include <blitz/error.hpp>
@@ -468,10 +469,14 @@ void socket_impl::wait(io_kind kind, boost::system::error_code& ec)
 void socket_impl::start_op(io_op* o)
 {
   sched_->work_started();
+  if (o->multishot_)
+    static_cast<multishot_op*>(o)->sched_ = sched_;
   if (fd_ < 0)
   {
     o->ec_ = error::bad_descriptor;
-    sched_->post_completion(o);
+    op_queue done;
+    finish_op(o, done);
+    sched_->post_completions(done);
     return;
   }
   restore_native_non_blocking();

@@ -20,17 +20,25 @@
 //  - Cancellation: socket.cancel()/close() use IORING_ASYNC_CANCEL_FD|ALL; an op keeps its
 //    memory (and the caller's buffers stay referenced) until its own CQE arrives.
 #include <blitz/detail/backend.hpp>
+#include <blitz/detail/buffer_pool_impl.hpp>
+#include <blitz/detail/multishot_op.hpp>
 #include <blitz/detail/scheduler.hpp>
 #include <blitz/detail/slab_pool.hpp>
 #include <blitz/detail/tsan.hpp>
 #include <blitz/error.hpp>
 
+#include "buffer_ring.hpp"
+
 #include <liburing.h>
 
 #include <atomic>
 #include <cerrno>
+#include <cstdio>
 #include <mutex>
+#include <vector>
 #include <poll.h>
+#include <sys/resource.h>
+#include <sys/utsname.h>
 #include <sys/eventfd.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -52,6 +60,9 @@ constexpr std::uint8_t phase_polling = 1; // a POLL_ADD stands in for it until r
 
 struct uring_descriptor : descriptor_state
 {
+  // Slot in the registered-file table, -1 while the descriptor is used through its number
+  // (no table, table full, or no async op yet); sq_mutex_.
+  int fixed = -1;
   int inflight = 0;         // SQEs of ops on this fd not yet completed; sq_mutex_
   std::uint32_t cancel_gen = 0; // bumped by cancel_ops; sq_mutex_
   bool closed = false;      // deregistered; freed when inflight drops to 0; sq_mutex_
@@ -105,6 +116,9 @@ public:
     return inflight_.load(std::memory_order_relaxed) > 0;
   }
   void shutdown() noexcept override;
+  std::unique_ptr<buffer_ring> make_buffer_ring(unsigned entries,
+                                                boost::system::error_code& ec) override;
+  void buffers_returned() noexcept override;
 
 private:
   io_uring_sqe* get_sqe_locked();
@@ -114,8 +128,15 @@ private:
   unsigned flush_locked();
   int enter(unsigned to_submit, unsigned min_complete, unsigned flags, std::int64_t timeout_ns);
   void complete_cqe(io_uring_cqe* cqe, op_queue& ready, op_queue& retry);
+  void complete_multishot(multishot_op* o, int res, std::int32_t buffer, bool more,
+                          op_queue& ready, op_queue& retry);
+  bool retry_without_buffer(io_op* o, op_queue& retry);
+  void end_op(io_op* o, op_queue& ready);
   void release_locked(uring_descriptor* d);
   bool must_submit_now() const noexcept;
+  void init_fixed_files() noexcept;
+  void fix_descriptor_locked(uring_descriptor* d) noexcept;
+  void unfix_descriptor_locked(uring_descriptor* d) noexcept;
 
   scheduler& sched_;
   io_uring ring_;
@@ -130,6 +151,15 @@ private:
   std::atomic<bool> wakeup_pending_{false};
   mutable std::mutex sq_mutex_;
   op_queue backlog_; // ops waiting for SQ space; sq_mutex_
+  // Receives whose buffer pool was empty at its limit (-ENOBUFS and no room to grow): they
+  // go back to the kernel when a buffer is returned (buffers_returned). sq_mutex_.
+  op_queue starved_;
+  // Buffer group ids for buffer_pool rings; sq_mutex_.
+  unsigned next_group_ = 0;
+  // Registered files: a sparse table, slots handed to descriptors at their first async op.
+  // Free slots, and whether the table exists; sq_mutex_.
+  std::vector<int> free_slots_;
+  bool fixed_files_ = false;
   // In-flight ops (SQEs issued, CQE not yet seen), for has_pending() and shutdown().
   std::atomic<long> inflight_{0};
 };
@@ -242,10 +272,76 @@ bool uring_backend::init(const scheduler_options& opts, boost::system::error_cod
       return false;
     }
   }
+  if (opts.registered_files)
+    init_fixed_files();
   std::lock_guard<std::mutex> lock(sq_mutex_);
   arm_wakeup_locked();
   io_uring_submit(&ring_);
   return true;
+}
+
+// Registered files spare the kernel a descriptor lookup and a reference count on the file
+// for every request. Only on 6.13 and later: before that, a slot's old file was released
+// only once every request issued before the update had completed, on any descriptor, so a
+// closed socket could stay open (no FIN) for as long as an idle peer's receive was pending.
+// Without the table (older kernel, RLIMIT_NOFILE, ENOMEM) descriptors are used by number.
+void uring_backend::init_fixed_files() noexcept
+{
+  ::utsname u{};
+  int major = 0, minor = 0;
+  if (::uname(&u) != 0 || std::sscanf(u.release, "%d.%d", &major, &minor) != 2 ||
+      major * 1000 + minor < 6013)
+    return;
+  // The kernel refuses a table larger than RLIMIT_NOFILE; a context rarely needs more
+  // than a few thousand slots, and the rest keep working by number.
+  ::rlimit rl{};
+  unsigned slots = 4096;
+  if (::getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < slots)
+    slots = static_cast<unsigned>(rl.rlim_cur);
+  if (slots < 16 || io_uring_register_files_sparse(&ring_, slots) < 0)
+    return;
+  try
+  {
+    free_slots_.reserve(slots);
+  }
+  catch (...)
+  {
+    io_uring_unregister_files(&ring_);
+    return;
+  }
+  for (unsigned i = slots; i-- > 0;)
+    free_slots_.push_back(static_cast<int>(i));
+  fixed_files_ = true;
+}
+
+// At a descriptor's first async op: one registration syscall, then every SQE for it names
+// the slot. Sockets used only synchronously never pay for it.
+void uring_backend::fix_descriptor_locked(uring_descriptor* d) noexcept
+{
+  if (free_slots_.empty())
+    return;
+  int slot = free_slots_.back();
+  int fd = d->fd;
+  if (io_uring_register_files_update(&ring_, static_cast<unsigned>(slot), &fd, 1) != 1)
+  {
+    fixed_files_ = false; // do not retry a syscall that fails on every descriptor
+    return;
+  }
+  free_slots_.pop_back();
+  d->fixed = slot;
+}
+
+// Before the caller closes the descriptor: the table's reference would keep the file (and
+// a socket's connection) open. SQEs naming the slot were all submitted by cancel_ops, so
+// the slot can go to another descriptor at once.
+void uring_backend::unfix_descriptor_locked(uring_descriptor* d) noexcept
+{
+  if (d->fixed < 0)
+    return;
+  int none = -1;
+  io_uring_register_files_update(&ring_, static_cast<unsigned>(d->fixed), &none, 1);
+  free_slots_.push_back(d->fixed);
+  d->fixed = -1;
 }
 
 uring_backend::~uring_backend()
@@ -275,6 +371,11 @@ void uring_backend::deregister_descriptor(descriptor_state* ds) noexcept
   uring_descriptor* d = static_cast<uring_descriptor*>(ds);
   cancel_ops(d);
   std::lock_guard<std::mutex> lock(sq_mutex_);
+  // SQEs naming the slot may still sit in the SQ (cancel_ops submits only when ops are in
+  // flight): hand them to the kernel before the slot is emptied.
+  if (d->fixed >= 0 && io_uring_sq_ready(&ring_) > 0)
+    io_uring_submit(&ring_);
+  unfix_descriptor_locked(d);
   d->closed = true;
   release_locked(d);
 }
@@ -304,7 +405,18 @@ void uring_backend::prep_locked(io_uring_sqe* sqe, io_op* o)
     switch (o->kind_)
     {
     case io_kind::recv:
-      if (o->iov_count_ == 1)
+      if (o->pool_)
+      {
+        // No buffer of our own: the kernel picks one from the pool's ring when data is
+        // there. A multishot receive must leave the length to the buffers.
+        if (o->multishot_)
+          io_uring_prep_recv_multishot(sqe, o->fd_, nullptr, 0, o->msg_flags_);
+        else
+          io_uring_prep_recv(sqe, o->fd_, nullptr, sqe_len(o->iov_[0]), o->msg_flags_);
+        sqe->flags |= IOSQE_BUFFER_SELECT;
+        sqe->buf_group = static_cast<__u16>(o->pool_->group());
+      }
+      else if (o->iov_count_ == 1)
         io_uring_prep_recv(sqe, o->fd_, o->iov_[0].iov_base, sqe_len(o->iov_[0]), o->msg_flags_);
       else
       {
@@ -356,6 +468,14 @@ void uring_backend::prep_locked(io_uring_sqe* sqe, io_op* o)
       break;
     }
     case io_kind::accept:
+      if (o->multishot_)
+      {
+        // One SQE for every connection to come; no peer address (it would be overwritten
+        // by each accept before the handler could read it).
+        io_uring_prep_multishot_accept(sqe, o->fd_, nullptr, nullptr,
+                                       SOCK_CLOEXEC | SOCK_NONBLOCK);
+        break;
+      }
       o->addrlen_ = o->addr_ ? o->addrlen_ : 0;
       io_uring_prep_accept(sqe, o->fd_, o->addr_, o->addr_ ? &o->addrlen_ : nullptr,
                            SOCK_CLOEXEC | SOCK_NONBLOCK);
@@ -363,6 +483,12 @@ void uring_backend::prep_locked(io_uring_sqe* sqe, io_op* o)
     default:
       break;
     }
+  }
+  uring_descriptor* d = static_cast<uring_descriptor*>(o->desc_);
+  if (d->fixed >= 0)
+  {
+    sqe->fd = d->fixed;
+    sqe->flags |= IOSQE_FIXED_FILE;
   }
   io_uring_sqe_set_data(sqe, o);
   // The kernel carries o to whichever thread reaps its CQE.
@@ -426,6 +552,8 @@ void uring_backend::start_op(descriptor_state* ds, io_op* o)
   o->backend_ = this;
   o->backend_phase_ = phase_issue;
   std::lock_guard<std::mutex> lock(sq_mutex_);
+  if (d->fixed < 0 && fixed_files_)
+    fix_descriptor_locked(d);
   ++d->inflight;
   o->backend_tag_ = d->cancel_gen;
   // Relaxed: the count is only a hint for has_pending(); shutdown() re-reads it after
@@ -443,22 +571,27 @@ void uring_backend::cancel_ops(descriptor_state* ds) noexcept
   {
     std::lock_guard<std::mutex> lock(sq_mutex_);
     ++d->cancel_gen;
-    // Backlogged ops never reached the kernel: abort them here.
-    op_queue keep;
-    while (!backlog_.empty())
+    // Backlogged and starved ops are not in the kernel: abort them here.
+    for (op_queue* parked : {&backlog_, &starved_})
     {
-      io_op* o = static_cast<io_op*>(backlog_.pop());
-      if (o->desc_ == d)
+      op_queue keep;
+      while (!parked->empty())
       {
-        o->set_result(-ECANCELED);
-        --d->inflight;
-        inflight_.fetch_sub(1, std::memory_order_relaxed);
-        aborted.push(o);
+        io_op* o = static_cast<io_op*>(parked->pop());
+        if (o->desc_ == d)
+        {
+          if (parked == &starved_)
+            o->pool_->starving(-1);
+          o->set_result(-ECANCELED);
+          --d->inflight;
+          inflight_.fetch_sub(1, std::memory_order_relaxed);
+          finish_op(o, aborted);
+        }
+        else
+          keep.push(o);
       }
-      else
-        keep.push(o);
+      parked->swap(keep);
     }
-    backlog_.swap(keep);
     if (d->inflight > 0)
     {
       io_uring_sqe* sqe = get_sqe_locked();
@@ -481,21 +614,26 @@ void uring_backend::cancel_op(descriptor_state* ds, io_op* target) noexcept
   bool aborted = false;
   {
     std::lock_guard<std::mutex> lock(sq_mutex_);
-    op_queue keep;
-    while (!backlog_.empty())
+    for (op_queue* parked : {&backlog_, &starved_})
     {
-      io_op* o = static_cast<io_op*>(backlog_.pop());
-      if (o == target)
+      op_queue keep;
+      while (!parked->empty())
       {
-        o->set_result(-ECANCELED);
-        --d->inflight;
-        inflight_.fetch_sub(1, std::memory_order_relaxed);
-        aborted = true;
+        io_op* o = static_cast<io_op*>(parked->pop());
+        if (o == target)
+        {
+          if (parked == &starved_)
+            o->pool_->starving(-1);
+          o->set_result(-ECANCELED);
+          --d->inflight;
+          inflight_.fetch_sub(1, std::memory_order_relaxed);
+          aborted = true;
+        }
+        else
+          keep.push(o);
       }
-      else
-        keep.push(o);
+      parked->swap(keep);
     }
-    backlog_.swap(keep);
     if (!aborted)
     {
       // Matched by user_data, i.e. by the op itself. If the op already completed (its CQE
@@ -514,7 +652,11 @@ void uring_backend::cancel_op(descriptor_state* ds, io_op* target) noexcept
     }
   }
   if (aborted)
-    sched_.post_completion(target);
+  {
+    op_queue done;
+    finish_op(target, done);
+    sched_.post_completions(done);
+  }
 }
 
 void uring_backend::arm_wakeup_locked()
@@ -633,7 +775,7 @@ void uring_backend::run(op_queue& ready, std::int64_t timeout_ns)
         --d->inflight;
         inflight_.fetch_sub(1, std::memory_order_relaxed);
         release_locked(d);
-        ready.push(o);
+        finish_op(o, ready);
         continue;
       }
       queue_locked(o);
@@ -658,6 +800,25 @@ void uring_backend::complete_cqe(io_uring_cqe* cqe, op_queue& ready, op_queue& r
   io_op* o = reinterpret_cast<io_op*>(static_cast<std::uintptr_t>(ud));
   tsan_acquire(o);
   int res = cqe->res;
+  std::int32_t buffer = -1;
+  if (cqe->flags & IORING_CQE_F_BUFFER)
+  {
+    buffer = static_cast<std::int32_t>(cqe->flags >> IORING_CQE_BUFFER_SHIFT);
+    o->pool_->consumed();
+  }
+  if (o->multishot_)
+  {
+    complete_multishot(static_cast<multishot_op*>(o), res, buffer,
+                       (cqe->flags & IORING_CQE_F_MORE) != 0, ready, retry);
+    return;
+  }
+  if (res == -ENOBUFS && o->pool_)
+  {
+    // The pool's ring was empty: never the user's problem while the pool may grow.
+    if (retry_without_buffer(o, retry))
+      return;
+    res = -ECANCELED; // the pool was closed under the receive
+  }
 
   // A connection reset while it sat in the accept queue is gone; the next one may be fine
   // (the epoll path and Asio skip these too).
@@ -702,9 +863,15 @@ void uring_backend::complete_cqe(io_uring_cqe* cqe, op_queue& ready, op_queue& r
     break;
   default:
     o->set_result(res);
+    o->buffer_id_ = buffer;
     break;
   }
+  end_op(o, ready);
+}
 
+// The op leaves the kernel for good.
+void uring_backend::end_op(io_op* o, op_queue& ready)
+{
   {
     std::lock_guard<std::mutex> lock(sq_mutex_);
     uring_descriptor* d = static_cast<uring_descriptor*>(o->desc_);
@@ -713,6 +880,110 @@ void uring_backend::complete_cqe(io_uring_cqe* cqe, op_queue& ready, op_queue& r
   }
   inflight_.fetch_sub(1, std::memory_order_relaxed);
   ready.push(o);
+}
+
+// A multishot op's CQE. With IORING_CQE_F_MORE the op stays armed. Without it the kernel
+// ended the op (a CQ overflow, an empty buffer ring, or an error): transient endings are
+// re-armed out of sight, the rest end the operation with a final result.
+void uring_backend::complete_multishot(multishot_op* o, int res, std::int32_t buffer, bool more,
+                                       op_queue& ready, op_queue& retry)
+{
+  const bool accept = o->kind_ == io_kind::accept;
+  if (more)
+  {
+    o->deliver(res, buffer, false, ready);
+    return;
+  }
+  bool rearm = false;
+  if (res > 0 || (accept && res == 0))
+  {
+    o->deliver(res, buffer, false, ready);
+    rearm = true;
+  }
+  else if (res == -EAGAIN || res == -EINTR ||
+           (accept && (res == -ECONNABORTED || res == -EPROTO)))
+    rearm = true;
+  else if (res == -ENOBUFS && o->pool_)
+  {
+    if (retry_without_buffer(o, retry))
+      return;
+    res = -ECANCELED;
+  }
+  if (rearm)
+  {
+    o->backend_phase_ = phase_issue;
+    retry.push(o);
+    return;
+  }
+  if (buffer >= 0)
+    o->pool_->give_back(buffer); // eof carries an empty buffer
+  {
+    std::lock_guard<std::mutex> lock(sq_mutex_);
+    uring_descriptor* d = static_cast<uring_descriptor*>(o->desc_);
+    --d->inflight;
+    release_locked(d);
+  }
+  inflight_.fetch_sub(1, std::memory_order_relaxed);
+  o->deliver(res, -1, true, ready);
+}
+
+// -ENOBUFS: grow the pool and issue the receive again, or, at the pool's limit, park it until
+// a buffer comes back. False when the pool is closed (the receive must end).
+bool uring_backend::retry_without_buffer(io_op* o, op_queue& retry)
+{
+  buffer_pool_impl* pool = o->pool_;
+  if (pool->grow())
+  {
+    retry.push(o);
+    return true;
+  }
+  if (pool->closed())
+    return false;
+  // Lock order: sq_mutex_, then the pool's mutex (available()); give_back never holds the
+  // pool's mutex while calling buffers_returned, which takes sq_mutex_.
+  std::lock_guard<std::mutex> lock(sq_mutex_);
+  pool->starving(1);
+  if (pool->available() > 0)
+  {
+    // A buffer came back between the -ENOBUFS and now.
+    pool->starving(-1);
+    retry.push(o);
+    return true;
+  }
+  starved_.push(o);
+  return true;
+}
+
+void uring_backend::buffers_returned() noexcept
+{
+  std::lock_guard<std::mutex> lock(sq_mutex_);
+  if (starved_.empty())
+    return;
+  while (!starved_.empty())
+  {
+    io_op* o = static_cast<io_op*>(starved_.pop());
+    o->pool_->starving(-1);
+    o->backend_phase_ = phase_issue;
+    queue_locked(o);
+  }
+  if (must_submit_now())
+    io_uring_submit(&ring_);
+}
+
+std::unique_ptr<buffer_ring> uring_backend::make_buffer_ring(unsigned entries,
+                                                             boost::system::error_code& ec)
+{
+  unsigned group;
+  {
+    std::lock_guard<std::mutex> lock(sq_mutex_);
+    if (next_group_ > 0xffff)
+    {
+      ec = error::no_buffer_space;
+      return nullptr;
+    }
+    group = next_group_++;
+  }
+  return make_uring_buffer_ring(ring_, entries, group, ec);
 }
 
 void uring_backend::shutdown() noexcept
@@ -745,7 +1016,8 @@ void uring_backend::shutdown() noexcept
     run(ready, 10000000); // 10 ms per round at most
     doomed.push(ready);
     std::lock_guard<std::mutex> lock(sq_mutex_);
-    // Backlogged ops never reached the kernel.
+    // Backlogged and starved ops are not in the kernel.
+    backlog_.push(starved_);
     while (!backlog_.empty())
     {
       io_op* o = static_cast<io_op*>(backlog_.pop());

@@ -26,6 +26,17 @@ struct descriptor_state
   int fd = -1;
 };
 
+// A ring of provided buffers (io_uring): receives name the ring's group instead of a
+// buffer, and the kernel picks one only when data arrives. Destroying it unregisters it.
+class buffer_ring
+{
+public:
+  virtual ~buffer_ring() = default;
+  virtual unsigned group() const noexcept = 0;
+  // Makes a buffer available to the kernel. Callers serialise (the pool's mutex).
+  virtual void provide(void* addr, unsigned len, std::int32_t id) noexcept = 0;
+};
+
 class backend
 {
 public:
@@ -59,6 +70,20 @@ public:
   // Hands queued submissions to the kernel now; called by a thread about to go idle while
   // another thread is the reaper, so nothing it queued waits for that reaper's next turn.
   virtual void flush() noexcept {}
+  // A provided-buffer ring of `entries` (a power of two) for buffer_pool, or nullptr when
+  // the backend has none (the pool then lends buffers to perform() itself). ec is set only
+  // when the backend has rings but could not register this one.
+  virtual std::unique_ptr<buffer_ring> make_buffer_ring(unsigned entries,
+                                                        boost::system::error_code& ec)
+  {
+    (void)entries;
+    ec = boost::system::error_code();
+    return nullptr;
+  }
+  // Some pool got a buffer back: receives parked because their pool was empty at its limit
+  // try again. Any thread.
+  virtual void buffers_returned() noexcept {}
+
   // Whether ops are in flight, so the scheduler knows to reap between handler batches.
   virtual bool has_pending() const noexcept = 0;
   // The scheduler is being destroyed: every op still owned by the backend is destroyed

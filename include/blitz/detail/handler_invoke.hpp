@@ -79,6 +79,29 @@ void invoke_handler(Handler& h, Args&&... args)
                     std::forward<Args>(args)...);
 }
 
+// For handlers that run more than once (multishot operations): called in place when the
+// handler names no executor; otherwise a copy goes to the executor, since the original must
+// stay for the next result (such handlers must then be copyable).
+template <class Handler, class... Args>
+void invoke_handler_keep_on(std::true_type, Handler& h, Args&&... args)
+{
+  h(std::forward<Args>(args)...);
+}
+
+template <class Handler, class... Args>
+void invoke_handler_keep_on(std::false_type, Handler& h, Args&&... args)
+{
+  Handler copy(h);
+  invoke_handler_on(std::false_type(), copy, std::forward<Args>(args)...);
+}
+
+template <class Handler, class... Args>
+void invoke_handler_keep(Handler& h, Args&&... args)
+{
+  invoke_handler_keep_on(std::integral_constant<bool, !names_executor<Handler>::value>(), h,
+                         std::forward<Args>(args)...);
+}
+
 } // namespace detail
 } // namespace blitz
 

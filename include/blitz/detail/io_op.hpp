@@ -40,6 +40,7 @@ enum class io_direction : std::uint8_t
 
 struct descriptor_state;
 class backend;
+class buffer_pool_impl;
 class io_op;
 
 // A per-operation deadline on a reactor backend: the op's entry in the backend's own wheel.
@@ -57,6 +58,10 @@ public:
 
   io_kind kind_;
   bool stream_ = true;       // a zero-byte read on a stream with a non-empty buffer is eof
+  bool multishot_ = false;   // a multishot_op: results go through deliver(), see multishot_op.hpp
+  // Reactor backends: perform() found the buffer pool empty at its limit; the op waits for a
+  // buffer to come back rather than for readiness.
+  bool starved_ = false;
   std::uint8_t iov_count_ = 0;
   std::uint8_t backend_phase_ = 0; // backend-private: e.g. io_uring's poll-then-retry step
   std::uint32_t backend_tag_ = 0;  // backend-private: e.g. the cancel generation at start
@@ -73,6 +78,10 @@ public:
   std::int64_t deadline_ns_ = -1;
   op_deadline deadline_entry_;
   std::int64_t link_ts_[2] = {0, 0}; // io_uring: the deadline as a __kernel_timespec
+  // recv with provided buffers: the pool the kernel (or perform()) picks a buffer from, and
+  // the buffer picked (-1: none). iov_[0] then holds only the length, as a null buffer.
+  buffer_pool_impl* pool_ = nullptr;
+  std::int32_t buffer_id_ = -1;
   descriptor_state* desc_ = nullptr;
   backend* backend_ = nullptr; // set by the backend that started the op
   ::iovec iov_[max_iov];
@@ -107,6 +116,10 @@ public:
   // meaning: ECANCELED is operation_aborted, a zero-byte stream or file read is eof.
   void set_result(int res) noexcept;
 
+  // The recorded result as the kernel would report it: the descriptor or byte count, 0 for
+  // eof, -errno for an error.
+  int result_code() const noexcept;
+
   // Performs the syscall without blocking. Returns false when it would block (the op then
   // waits for readiness), true when the op is complete (result recorded).
   bool perform() noexcept;
@@ -131,6 +144,9 @@ public:
 
 protected:
   io_op(func_type f, io_kind k) noexcept : result_op(f), kind_(k) {}
+
+private:
+  bool perform_pooled_recv() noexcept;
 };
 
 } // namespace detail

@@ -52,6 +52,9 @@ struct scheduler_options
   // (sockets and the like) blocking work; 0 keeps the kernel's default.
   unsigned iowq_max_bounded = 0;
   unsigned iowq_max_unbounded = 0;
+  // io_uring: descriptors with async ops go into a registered-file table (on kernels where
+  // that cannot delay a close; see the backend), sparing a file lookup per request.
+  bool registered_files = true;
 };
 
 // A timer's share of the scheduler: its wheel entry and the waits queued on it.
