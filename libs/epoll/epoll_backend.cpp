@@ -578,10 +578,15 @@ void epoll_backend::run(op_queue& ready, std::int64_t timeout_ns)
     epoll_descriptor* d = static_cast<epoll_descriptor*>(events[i].data.ptr);
     if (!d)
     {
+      // One read: an eventfd without EFD_SEMAPHORE hands over and zeroes the whole counter,
+      // so a second read could only fail with EAGAIN (a syscall per wakeup for nothing). A
+      // write that lands after this read makes the counter non-zero again, which is a new
+      // edge and a new event.
       std::uint64_t v;
-      while (::read(event_fd_, &v, sizeof(v)) > 0)
-      {
-      }
+      ssize_t r;
+      do
+        r = ::read(event_fd_, &v, sizeof(v));
+      while (r < 0 && errno == EINTR);
       // Release pairs with interrupt()'s acq_rel exchange: the next interrupter writes.
       wakeup_pending_.store(false, std::memory_order_release);
       continue;

@@ -10,6 +10,11 @@
 // a time is the reaper: it submits to and waits on the backend with mutex_ released; the
 // others wait on a condition variable for shared work (leader/follower, as in Asio).
 //
+// Sleeping. A thread out of work that was recently fed quickly by a cross-thread post (an
+// offload result) first watches inject_ for a few microseconds (spin_for_injected), since
+// a reply that close is cheaper to catch than a futex/eventfd wakeup; otherwise, and after
+// that, it blocks with the sleepers_/wake_sent_ handshake below.
+//
 // Work counting. outstanding_work_ counts handlers queued or running, I/O and timer ops in
 // flight, and work guards. run() returns when it reaches zero. A running thread accumulates
 // the work it adds in thread_info::private_work and folds it in after each handler, so a
@@ -121,6 +126,7 @@ private:
   void inject(op* o);
   void take_injected(thread_info& ti) noexcept;
   void arm_wakeup() noexcept;
+  bool spin_for_injected(std::int64_t deadline_ns) noexcept;
   void flush_private(thread_info& ti) noexcept;
   void abandon_all() noexcept;
 
