@@ -178,7 +178,11 @@ int main(int argc, char** argv)
   try
   {
     tcp::endpoint ep(blitz::ip::make_address(bind_addr), port);
-    blitz::io_context_pool pool(static_cast<std::size_t>(threads));
+    // Each context is run by its own pool thread and nothing else: on io_uring its ring can
+    // be single-issuer with deferred completion work.
+    blitz::io_context::options opts;
+    opts.single_thread = true;
+    blitz::io_context_pool pool(static_cast<std::size_t>(threads), opts);
     std::vector<std::unique_ptr<server>> servers;
     for (std::size_t i = 0; i < pool.size(); ++i)
       servers.emplace_back(new server(pool.context(i), ep, pool.size() > 1, use_pool));

@@ -31,6 +31,11 @@ public:
     unsigned iowq_max_bounded = 0; // io-wq worker caps, 0 = kernel default
     unsigned iowq_max_unbounded = 0;
     bool registered_files = true;  // io_uring: registered-file table (see scheduler_options)
+    // Promise that one thread, the first to run the context, is the only one that ever runs
+    // it (other threads may still post, start, cancel and close). On io_uring the ring is
+    // then SINGLE_ISSUER|DEFER_TASKRUN: completions are processed in batches when that
+    // thread waits, instead of interrupting it.
+    bool single_thread = false;
   };
 
   io_context() : io_context(options()) {}
@@ -106,6 +111,7 @@ private:
     s.iowq_max_bounded = o.iowq_max_bounded;
     s.iowq_max_unbounded = o.iowq_max_unbounded;
     s.registered_files = o.registered_files;
+    s.single_issuer = o.single_thread;
     return s;
   }
   template <class Rep, class Period>

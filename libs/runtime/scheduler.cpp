@@ -340,7 +340,7 @@ std::size_t scheduler::do_run(std::size_t max_handlers, std::int64_t deadline_ns
       take_injected(ti);
       std::unique_lock<std::mutex> lock(mutex_);
       ti.private_q.push(shared_);
-      if (!reaper_active_)
+      if (!reaper_active_ && backend_->can_reap())
       {
         reaper_active_ = true;
         lock.unlock();
@@ -447,7 +447,9 @@ bool scheduler::wait_for_work(thread_info& ti, std::int64_t deadline_ns, bool ma
         continue;
       }
     }
-    if (!reaper_active_)
+    // A thread the backend will not let reap (an io_uring ring owned by another thread)
+    // runs handlers only: it waits below like a follower.
+    if (!reaper_active_ && backend_->can_reap())
     {
       std::int64_t timeout = -1;
       if (!may_block)

@@ -90,13 +90,22 @@ void free_list(free_block* b)
   }
 }
 
+// Trivially destructible and constant-initialised on purpose: every access to a
+// thread_local with a destructor goes through an initialisation wrapper call, and this one
+// is touched twice per op. The destructor lives in cache_owner, registered the first time
+// the cache holds blocks.
 struct thread_cache
 {
-  free_block* head[class_count] = {};
-  std::size_t count[class_count] = {};
-  // Ops can still be freed after this thread's cache died (a static io_context destroyed
-  // at exit, after thread_local destructors ran): those go straight back to the heap.
-  bool alive = true;
+  enum : unsigned char
+  {
+    unused, // no blocks yet, owner not registered
+    alive,
+    dead // the thread is exiting: frees go straight back to the heap (a static
+         // io_context destroyed at exit, after thread_local destructors ran)
+  };
+  free_block* head[class_count];
+  std::size_t count[class_count];
+  unsigned char state;
 
   void release(std::size_t c)
   {
@@ -105,16 +114,27 @@ struct thread_cache
     head[c] = nullptr;
     count[c] = 0;
   }
+};
 
-  ~thread_cache()
+thread_local thread_cache cache = {};
+
+struct cache_owner
+{
+  ~cache_owner()
   {
-    alive = false;
+    cache.state = thread_cache::dead;
     for (std::size_t c = 0; c < class_count; ++c)
-      release(c);
+      cache.release(c);
   }
 };
 
-thread_local thread_cache cache;
+// The cache is about to hold blocks: make sure they are handed back when the thread ends.
+void adopt_cache() noexcept
+{
+  static thread_local cache_owner owner;
+  (void)owner;
+  cache.state = thread_cache::alive;
+}
 
 // The class index for size, or class_count when the size is too large to pool.
 inline std::size_t class_of(std::size_t size) noexcept
@@ -135,8 +155,10 @@ void* slab_allocate(std::size_t size)
   if (c == class_count)
     return ::operator new(size);
   thread_cache& tc = cache;
-  if (!tc.head[c] && tc.alive)
+  if (!tc.head[c] && tc.state != thread_cache::dead)
   {
+    if (tc.state == thread_cache::unused)
+      adopt_cache();
     tc.head[c] = depot_take(c);
     tc.count[c] = tc.head[c] ? tc.head[c]->batch_count : 0;
   }
@@ -152,12 +174,14 @@ void* slab_allocate(std::size_t size)
 void slab_deallocate(void* p, std::size_t size) noexcept
 {
   std::size_t c = class_of(size);
-  if (c == class_count || !cache.alive)
+  thread_cache& tc = cache;
+  if (c == class_count || tc.state == thread_cache::dead)
   {
     ::operator delete(p);
     return;
   }
-  thread_cache& tc = cache;
+  if (tc.state == thread_cache::unused)
+    adopt_cache();
   if (tc.count[c] == batch_blocks)
     tc.release(c);
   free_block* b = static_cast<free_block*>(p);

@@ -84,6 +84,10 @@ public:
   // try again. Any thread.
   virtual void buffers_returned() noexcept {}
 
+  // Whether this thread may reap (run()). A backend bound to one thread (an io_uring ring
+  // with SINGLE_ISSUER) answers false elsewhere; such threads only run handlers.
+  virtual bool can_reap() const noexcept { return true; }
+
   // Whether ops are in flight, so the scheduler knows to reap between handler batches.
   virtual bool has_pending() const noexcept = 0;
   // The scheduler is being destroyed: every op still owned by the backend is destroyed

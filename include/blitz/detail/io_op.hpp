@@ -8,6 +8,8 @@
 #include <blitz/detail/op.hpp>
 #include <blitz/detail/timer_wheel.hpp>
 
+#include <boost/intrusive/list_hook.hpp>
+
 #include <cstdint>
 #include <sys/socket.h>
 #include <sys/uio.h>
@@ -84,6 +86,10 @@ public:
   std::int32_t buffer_id_ = -1;
   descriptor_state* desc_ = nullptr;
   backend* backend_ = nullptr; // set by the backend that started the op
+  // Backend-private: an io_uring ring bound to one thread keeps its in-kernel ops listed,
+  // so that a context destroyed elsewhere can still reclaim them.
+  boost::intrusive::list_member_hook<boost::intrusive::link_mode<boost::intrusive::safe_link>>
+      ring_hook_;
   ::iovec iov_[max_iov];
   ::msghdr msg_;             // built on demand for multi-buffer transfers on io_uring
 

@@ -60,6 +60,10 @@ struct scheduler_options
   // io_uring: descriptors with async ops go into a registered-file table (on kernels where
   // that cannot delay a close; see the backend), sparing a file lookup per request.
   bool registered_files = true;
+  // io_uring: one thread runs the context (the first to run it, for its whole life), so
+  // the ring may be SINGLE_ISSUER|DEFER_TASKRUN. Other threads may still post, start,
+  // cancel and close; they hand their submissions to that thread.
+  bool single_issuer = false;
 };
 
 // A timer's share of the scheduler: its wheel entry and the waits queued on it.
