@@ -154,6 +154,44 @@ BOOST_AUTO_TEST_CASE(posts_keep_waking_the_reaper_while_another_thread_is_busy)
   BOOST_TEST(got == 50);
 }
 
+BOOST_AUTO_TEST_CASE(guard_released_right_after_foreign_posts_loses_none)
+{
+  // Posts from outside are counted only when a runner takes them: a guard released by
+  // another thread right after the last post races with those takes, and run() must still
+  // return only after every post ran, each producer's in order (checked with one runner).
+  for (int round = 0; round < 200; ++round)
+  {
+    blitz::io_context ctx;
+    auto guard = blitz::make_work_guard(ctx);
+    const int producers = 2;
+    const int per = 500;
+    const int runner_count = 1 + round % 2;
+    std::atomic<int> ran{0};
+    std::vector<int> next(producers, 0);
+    bool in_order = true;
+    std::vector<std::thread> runners;
+    for (int r = 0; r < runner_count; ++r)
+      runners.emplace_back([&] { ctx.run(); });
+    std::vector<std::thread> ps;
+    for (int p = 0; p < producers; ++p)
+      ps.emplace_back([&, p] {
+        for (int i = 0; i < per; ++i)
+          blitz::post(ctx, [&, p, i] {
+            if (runner_count == 1 && next[static_cast<std::size_t>(p)]++ != i)
+              in_order = false;
+            ++ran;
+          });
+      });
+    for (auto& t : ps)
+      t.join();
+    guard.reset();
+    for (auto& t : runners)
+      t.join();
+    BOOST_TEST_REQUIRE(ran.load() == producers * per);
+    BOOST_TEST_REQUIRE(in_order);
+  }
+}
+
 BOOST_AUTO_TEST_CASE(ops_started_by_a_runner_that_exited_are_destroyed_with_the_context)
 {
   // An accept re-armed by a handler on a runner thread that then leaves run() and exits:

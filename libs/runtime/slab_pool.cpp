@@ -165,6 +165,10 @@ void* slab_allocate(std::size_t size)
   if (free_block* b = tc.head[c])
   {
     tc.head[c] = b->next;
+    // Blocks often come back from another thread's cache (a consumer of posts): fetching
+    // the next one now, for writing, overlaps its miss with this op's life instead of
+    // stalling the next allocation on it.
+    __builtin_prefetch(b->next, 1);
     --tc.count[c];
     return b;
   }

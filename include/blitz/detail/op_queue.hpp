@@ -38,6 +38,19 @@ public:
   void push(op_queue& other) noexcept { list_.splice_after(list_.last(), other.list_); }
   void swap(op_queue& other) noexcept { list_.swap(other.list_); }
 
+  // An op's hook is unused while the op is in no op_queue (inject_stack keeps it there
+  // meanwhile): these store and read a pointer to another op in it.
+  static void set_spare_link(op* o, op* to) noexcept
+  {
+    list_type::node_traits::set_next(list_type::value_traits::to_node_ptr(*o),
+                                     to ? list_type::value_traits::to_node_ptr(*to)
+                                        : list_type::node_traits::node_ptr());
+  }
+  static const void* spare_link(op* o) noexcept
+  {
+    return list_type::node_traits::get_next(list_type::value_traits::to_node_ptr(*o));
+  }
+
   void destroy_all() noexcept
   {
     while (!list_.empty())

@@ -16,9 +16,13 @@
 // that, it blocks with the sleepers_/wake_sent_ handshake below.
 //
 // Work counting. outstanding_work_ counts handlers queued or running, I/O and timer ops in
-// flight, and work guards. run() returns when it reaches zero. A running thread accumulates
-// the work it adds in thread_info::private_work and folds it in after each handler, so a
-// handler that re-posts itself touches no atomic.
+// flight, and work guards; a handler posted from outside sits in inject_ uncounted (its
+// poster would otherwise write a line the running thread writes after every handler), and
+// the thread that takes it counts it. run() returns when both are empty (out_of_work). A
+// running thread accumulates the work it adds in thread_info::private_work and folds it in
+// after each handler, so a handler that re-posts itself touches no atomic; what its
+// handlers consume it folds when its queue drains, so a stream of handlers touches none
+// either.
 #ifndef BLITZ_DETAIL_SCHEDULER_HPP
 #define BLITZ_DETAIL_SCHEDULER_HPP
 
@@ -127,8 +131,10 @@ private:
   void expire_timers(op_queue& ready, std::int64_t now);
   std::int64_t timer_timeout_ns(std::int64_t now);
   void wake_one_locked(std::unique_lock<std::mutex>& lock);
-  void inject(op* o);
+  void inject(op* o, bool carries_work);
   void take_injected(thread_info& ti) noexcept;
+  bool out_of_work() const noexcept;
+  bool settle_work(thread_info& ti) noexcept;
   void arm_wakeup() noexcept;
   bool spin_for_injected(std::int64_t deadline_ns) noexcept;
   void flush_private(thread_info& ti) noexcept;
@@ -137,6 +143,10 @@ private:
   std::unique_ptr<backend> backend_;
   boost::system::error_code fallback_reason_;
 
+  // What a thread posting from outside touches, alone on its cache line(s): padding on
+  // both sides, since C++14 new does not honour alignas beyond max_align_t. Anything the
+  // running thread writes often sharing these lines would bounce them once per post.
+  char pad_before_inject_[64];
   inject_stack inject_;
   // Threads that are, or are about to be, asleep (idle on wakeup_, or the reaper blocked in
   // the backend). Raised under mutex_ before the final emptiness check of inject_, read by
@@ -146,6 +156,7 @@ private:
   // raising sleepers_, before its last check): one wakeup per sleep, not one per post.
   // seq_cst for the same handshake as sleepers_.
   std::atomic<bool> wake_sent_{true};
+  char pad_after_inject_[64];
 
   // Lock order: mutex_ before timer_mutex_; the backend's own locks are never held while
   // either is taken (the backend calls back into post_completion with no lock held).
@@ -162,8 +173,10 @@ private:
   // run loop only needs to see the flag eventually: relaxed.
   std::atomic<bool> stopped_{false};
   // Increments need no ordering (the op being counted is published by a queue push that
-  // has its own synchronisation); the decrement that reaches zero is acq_rel so the thread
-  // that then stops the scheduler observes every handler's effects.
+  // has its own synchronisation), except the one a taker of inject_ makes before its
+  // exchange (see take_injected). Decrements are seq_cst: acq_rel so the thread that then
+  // stops the scheduler observes every handler's effects, seq_cst because out_of_work
+  // orders them against inject_'s pushes and exchanges.
   std::atomic<long> outstanding_work_{0};
 
   std::mutex timer_mutex_;
