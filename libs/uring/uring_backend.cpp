@@ -166,6 +166,7 @@ private:
   void submit_locked() noexcept;
   void enable_locked() noexcept;
   void wait_consumed(unsigned tail) noexcept;
+  bool abort_parked_locked(uring_descriptor* d, io_op* only, op_queue& aborted) noexcept;
   void forget_locked(io_op* o) noexcept
   {
     if (o->ring_hook_.is_linked())
@@ -729,28 +730,7 @@ void uring_backend::cancel_ops(descriptor_state* ds) noexcept
   {
     std::lock_guard<std::mutex> lock(sq_mutex_);
     ++d->cancel_gen;
-    // Backlogged and starved ops are not in the kernel: abort them here.
-    for (op_queue* parked : {&backlog_, &starved_})
-    {
-      op_queue keep;
-      while (!parked->empty())
-      {
-        io_op* o = static_cast<io_op*>(parked->pop());
-        if (o->desc_ == d)
-        {
-          if (parked == &starved_)
-            o->pool_->starving(-1);
-          o->set_result(-ECANCELED);
-          --d->inflight;
-          inflight_.fetch_sub(1, std::memory_order_relaxed);
-          forget_locked(o);
-          finish_op(o, aborted);
-        }
-        else
-          keep.push(o);
-      }
-      parked->swap(keep);
-    }
+    abort_parked_locked(d, nullptr, aborted);
     if (d->inflight > 0)
     {
       int fd = d->fd;
@@ -797,29 +777,10 @@ void uring_backend::cancel_op(descriptor_state* ds, io_op* target) noexcept
 {
   uring_descriptor* d = static_cast<uring_descriptor*>(ds);
   bool aborted = false;
+  op_queue done;
   {
     std::lock_guard<std::mutex> lock(sq_mutex_);
-    for (op_queue* parked : {&backlog_, &starved_})
-    {
-      op_queue keep;
-      while (!parked->empty())
-      {
-        io_op* o = static_cast<io_op*>(parked->pop());
-        if (o == target)
-        {
-          if (parked == &starved_)
-            o->pool_->starving(-1);
-          o->set_result(-ECANCELED);
-          --d->inflight;
-          inflight_.fetch_sub(1, std::memory_order_relaxed);
-          forget_locked(o);
-          aborted = true;
-        }
-        else
-          keep.push(o);
-      }
-      parked->swap(keep);
-    }
+    aborted = abort_parked_locked(d, target, done);
     if (!aborted)
     {
       // Matched by user_data, i.e. by the op itself. If the op already completed (its CQE
@@ -838,11 +799,37 @@ void uring_backend::cancel_op(descriptor_state* ds, io_op* target) noexcept
     }
   }
   if (aborted)
-  {
-    op_queue done;
-    finish_op(target, done);
     sched_.post_completions(done);
+}
+
+// Backlogged and starved ops are not in the kernel: the ops of d (only `only`, if given)
+// among them are aborted here, into `aborted`. Returns whether any was.
+bool uring_backend::abort_parked_locked(uring_descriptor* d, io_op* only, op_queue& aborted) noexcept
+{
+  bool any = false;
+  for (op_queue* parked : {&backlog_, &starved_})
+  {
+    op_queue keep;
+    while (!parked->empty())
+    {
+      io_op* o = static_cast<io_op*>(parked->pop());
+      if (only ? o != only : o->desc_ != d)
+      {
+        keep.push(o);
+        continue;
+      }
+      if (parked == &starved_)
+        o->pool_->starving(-1);
+      o->set_result(-ECANCELED);
+      --d->inflight;
+      inflight_.fetch_sub(1, std::memory_order_relaxed);
+      forget_locked(o);
+      finish_op(o, aborted);
+      any = true;
+    }
+    parked->swap(keep);
   }
+  return any;
 }
 
 void uring_backend::arm_wakeup_locked()
