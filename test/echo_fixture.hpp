@@ -52,13 +52,14 @@ inline std::vector<char> pattern_bytes(std::size_t n, unsigned seed)
 
 // Runs n connections of `size` bytes each through an echo server on one context driven by
 // `threads` threads calling run(). Returns how many connections got every byte back intact.
-inline int run_echo_connections(int n, std::size_t size, int threads)
+inline int run_echo_connections(int n, std::size_t size, int threads,
+                                const blitz::io_context::options& opts = blitz::io_context::options())
 {
   using blitz::ip::tcp;
   using boost::system::error_code;
   raise_fd_limit(static_cast<rlim_t>(n) * 2 + 256);
 
-  blitz::io_context ctx;
+  blitz::io_context ctx(opts);
   tcp::acceptor acceptor(ctx, tcp::endpoint(blitz::ip::address_v4::loopback(), 0));
   acceptor.listen(n);
   auto ep = acceptor.local_endpoint();

@@ -163,6 +163,12 @@ private:
     return single_ && (!enabled_.load(std::memory_order_relaxed) ||
                        owner_ != std::this_thread::get_id());
   }
+  // Whether this thread can hand SQEs to the kernel now: it may enter, and a single-issuer
+  // ring has been enabled (before that nobody can, and run() submits on enabling it).
+  bool can_submit() const noexcept
+  {
+    return may_enter() && (!single_ || enabled_.load(std::memory_order_relaxed));
+  }
   void submit_locked() noexcept;
   void enable_locked() noexcept;
   void wait_consumed(unsigned tail) noexcept;
@@ -395,13 +401,10 @@ void uring_backend::enable_locked() noexcept
 // next turn submits them.
 void uring_backend::submit_locked() noexcept
 {
-  if (may_enter())
-  {
-    if (!single_ || enabled_.load(std::memory_order_relaxed))
-      io_uring_submit(&ring_);
-    return;
-  }
-  interrupt();
+  if (can_submit())
+    io_uring_submit(&ring_);
+  else if (!may_enter())
+    interrupt();
 }
 
 void uring_backend::queue_cancel_fd_locked(int fd, std::uint64_t user_data) noexcept
@@ -529,7 +532,7 @@ void uring_backend::deregister_descriptor(descriptor_state* ds) noexcept
 io_uring_sqe* uring_backend::get_sqe_locked()
 {
   io_uring_sqe* sqe = io_uring_get_sqe(&ring_);
-  if (!sqe && may_enter() && (!single_ || enabled_.load(std::memory_order_relaxed)))
+  if (!sqe && can_submit())
   {
     // SQ full: hand what is queued to the kernel to make room.
     io_uring_submit(&ring_);
@@ -646,8 +649,7 @@ bool uring_backend::queue_locked(io_op* o)
 {
   bool timed = o->deadline_ns_ >= 0;
   // An op with a deadline and its LINK_TIMEOUT must be adjacent in the SQ.
-  if (timed && io_uring_sq_space_left(&ring_) < 2 && may_enter() &&
-      (!single_ || enabled_.load(std::memory_order_relaxed)))
+  if (timed && io_uring_sq_space_left(&ring_) < 2 && can_submit())
     io_uring_submit(&ring_);
   if (timed && io_uring_sq_space_left(&ring_) < 2)
   {
@@ -735,7 +737,7 @@ void uring_backend::cancel_ops(descriptor_state* ds) noexcept
     {
       int fd = d->fd;
       std::uint64_t ud = tag_ignore;
-      if (!may_enter() || (single_ && !enabled_.load(std::memory_order_relaxed)))
+      if (!can_submit())
       {
         // The owner submits this later, possibly after the caller closed the descriptor
         // and its number went to a new file: name the file through a duplicate that lives
