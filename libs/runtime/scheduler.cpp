@@ -3,6 +3,7 @@
 #include <blitz/detail/backend.hpp>
 
 #include <blitz/detail/cpu_relax.hpp>
+#include <blitz/detail/slab_pool.hpp>
 #include <blitz/error.hpp>
 
 #include <chrono>
@@ -56,6 +57,10 @@ thread_info* find_thread_info(const scheduler* s) noexcept
       return ti;
   return nullptr;
 }
+
+// Slab depot batches (256 blocks each) a thread about to block frees between two looks at
+// inject_.
+constexpr std::size_t trim_chunk_batches = 16;
 
 // Handlers run between two non-blocking reaps of the backend while the private queue never
 // drains: bounds how long a self-reposting handler can delay I/O and cross-thread posts
@@ -567,6 +572,13 @@ bool scheduler::wait_for_work(thread_info& ti, std::int64_t deadline_ns, bool ma
 
 void scheduler::reap(thread_info& ti, std::int64_t timeout_ns)
 {
+  // About to block: the moment to hand back what a burst of ops left in the slab depots.
+  // In chunks, so that a post arriving meanwhile waits for one chunk at most (~50 us);
+  // timers are looked at after it.
+  if (timeout_ns != 0)
+    while (!inject_.maybe_nonempty() && slab_trim(trim_chunk_batches))
+    {
+    }
   std::int64_t now = now_ns();
   {
     std::lock_guard<std::mutex> lock(timer_mutex_);

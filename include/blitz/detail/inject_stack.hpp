@@ -80,7 +80,9 @@ public:
     std::size_t i = 0;
     while (stack)
     {
-      __builtin_prefetch(op_queue::spare_link(stack));
+      // For writing: this walk rewrites every op's links, and the ops were just written
+      // by the posting thread, so a read-only fetch would leave a second miss per op.
+      __builtin_prefetch(op_queue::spare_link(stack), 1);
       std::uintptr_t link = reinterpret_cast<std::uintptr_t>(stack->inject_next_);
       carrying += link & 1;
       // The op walked prefetch_distance steps ago runs that many places after this one:

@@ -17,6 +17,12 @@ namespace detail {
 
 void* slab_allocate(std::size_t size);
 void slab_deallocate(void* p, std::size_t size) noexcept;
+// Hands back to the heap up to max_batches batches (256 blocks each) of what the depots
+// keep beyond their resident caps after a burst; true while some such memory remains.
+// Called by a thread with nothing to do, before it blocks.
+bool slab_trim(std::size_t max_batches) noexcept;
+// Bytes the process-wide depots hold (thread caches not included): for tests.
+std::size_t slab_depot_bytes() noexcept;
 
 // Owns memory for an op under construction; releases it unless the op takes ownership.
 // Mirrors the allocate -> construct -> (exception) -> free sequence of every initiation.

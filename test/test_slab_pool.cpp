@@ -1,0 +1,116 @@
+// The op memory pool's depot: a burst of ops is recycled while it lasts, its memory beyond
+// the resident budget goes back to the heap when the process next blocks, and the burst
+// allowance itself is bounded. Global operator new is replaced by a counting one.
+#define BOOST_TEST_MODULE slab_pool
+#include <boost/test/unit_test.hpp>
+
+#include <blitz.hpp>
+#include <blitz/detail/slab_pool.hpp>
+
+#include <atomic>
+#include <chrono>
+#include <cstdlib>
+#include <new>
+#include <vector>
+
+namespace {
+std::atomic<long> allocations{0};
+}
+
+void* operator new(std::size_t n)
+{
+  allocations.fetch_add(1, std::memory_order_relaxed);
+  if (void* p = std::malloc(n ? n : 1))
+    return p;
+  throw std::bad_alloc();
+}
+void* operator new[](std::size_t n) { return operator new(n); }
+void operator delete(void* p) noexcept { std::free(p); }
+void operator delete[](void* p) noexcept { std::free(p); }
+void operator delete(void* p, std::size_t) noexcept { std::free(p); }
+void operator delete[](void* p, std::size_t) noexcept { std::free(p); }
+
+namespace {
+
+constexpr std::size_t MiB = std::size_t(1) << 20;
+// slab_pool.cpp's budgets: what a class's depot keeps for good, and what all classes
+// together may keep on top of that until the process idles.
+constexpr std::size_t resident = 8 * MiB;
+constexpr std::size_t burst = 64 * MiB;
+// Three times what the smallest class (32 B) keeps resident.
+constexpr long burst_posts = 3 * static_cast<long>(resident / 32);
+
+// Posts burst_posts handlers from outside run(), then runs them all.
+void post_burst(blitz::io_context& ctx)
+{
+  long ran = 0;
+  for (long i = 0; i < burst_posts; ++i)
+    blitz::post(ctx, [&ran] { ++ran; });
+  ctx.run();
+  ctx.restart();
+  BOOST_REQUIRE_EQUAL(ran, burst_posts);
+}
+
+} // namespace
+
+BOOST_AUTO_TEST_CASE(a_second_burst_of_posts_allocates_nothing)
+{
+  blitz::io_context ctx;
+  post_burst(ctx);
+  long before = allocations.load();
+  post_burst(ctx);
+  BOOST_TEST(allocations.load() - before == 0);
+}
+
+BOOST_AUTO_TEST_CASE(blocking_hands_burst_memory_back)
+{
+  blitz::io_context ctx;
+  // A wait that blocks with nothing in the depots beyond their budgets trims nothing.
+  blitz::steady_timer t(ctx, std::chrono::milliseconds(1));
+  t.async_wait([](const boost::system::error_code&) {});
+  ctx.run();
+  ctx.restart();
+  std::size_t baseline = blitz::detail::slab_depot_bytes();
+  post_burst(ctx);
+  std::size_t after_burst = blitz::detail::slab_depot_bytes();
+  // The burst's blocks wait in the depot for the next burst: beyond the budget alone.
+  BOOST_TEST(after_burst >= baseline + resident);
+
+  int fired = 0;
+  t.expires_after(std::chrono::milliseconds(20));
+  t.async_wait([&](const boost::system::error_code& ec) {
+    BOOST_TEST(!ec);
+    ++fired;
+  });
+  ctx.run();
+  BOOST_TEST(fired == 1);
+  // Blocking for the timer trimmed the smallest class back to its resident budget.
+  BOOST_TEST(blitz::detail::slab_depot_bytes() <= baseline + resident);
+}
+
+BOOST_AUTO_TEST_CASE(burst_allowance_is_bounded)
+{
+  while (blitz::detail::slab_trim(64))
+  {
+  }
+  std::size_t baseline = blitz::detail::slab_depot_bytes();
+  // 4 KiB blocks, the largest class: twice the whole burst allowance plus its budget.
+  constexpr std::size_t block = 4096;
+  std::vector<void*> blocks((2 * burst + resident) / block);
+  for (void*& p : blocks)
+    p = blitz::detail::slab_allocate(block);
+  for (void* p : blocks)
+    blitz::detail::slab_deallocate(p, block);
+  std::size_t kept = blitz::detail::slab_depot_bytes() - baseline;
+  // Everything up to the budget plus the allowance is kept, the rest went to the heap.
+  BOOST_TEST(kept <= resident + burst);
+  BOOST_TEST(kept >= resident + burst - MiB);
+
+  // Trimming returns exactly the allowance; repeated calls until it reports none left.
+  int calls = 0;
+  while (blitz::detail::slab_trim(16))
+    ++calls;
+  BOOST_TEST(calls >= 3); // 64 batches of 1 MiB, 16 per call
+  BOOST_TEST(blitz::detail::slab_depot_bytes() - baseline <= resident);
+  BOOST_TEST(!blitz::detail::slab_trim(16));
+}
