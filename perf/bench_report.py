@@ -2,9 +2,11 @@
 """Turns what tools/bench measured into perf/results/bench.md, bench.svg and the ratio table
 it prints. Standard library only: the bench must run on a bare Debian with python3.
 
-Inputs in --work: blitz_micro.json and asio_micro.json (Google Benchmark), echo.tsv (one line
-per load run), http.tsv (one line per wrk run) and memory.tsv (one line per server). Exits 3 when a micro benchmark reported
-an error other than a backend this machine cannot create, because that is a failed check.
+Inputs in --work: blitz_micro.json and asio_micro.json (Google Benchmark, one run per round
+and workload), core_latency.txt (one probe per micro round), echo.tsv (one line per load
+run), http.tsv (one line per wrk run), memory.tsv (one line per server) and peers.txt (echo
+servers added with tools/bench --peer). Exits 3 when a micro benchmark reported an error
+other than a backend this machine cannot create, because that is a failed check.
 """
 import argparse
 import csv
@@ -25,6 +27,20 @@ COLOURS = {
     "blitz-uring": "#1f6fb4", "blitz-epoll": "#6fa8dc", "asio-epoll": "#e69138",
     "asio-uring": "#b45f06", "libuv": "#6aa84f", "liburing": "#999999",
 }
+EXTRA_COLOURS = ["#8e44ad", "#c0392b", "#16a085", "#2c3e50"]
+
+
+def add_peers(work):
+    """Echo servers given to tools/bench with --peer join the peer columns."""
+    path = os.path.join(work, "peers.txt")
+    if not os.path.exists(path):
+        return
+    with open(path) as f:
+        names = [l.strip() for l in f if l.strip()]
+    for i, name in enumerate(n for n in names if n not in SERVERS):
+        PEERS.append(name)
+        SERVERS.append(name)
+        COLOURS[name] = EXTRA_COLOURS[i % len(EXTRA_COLOURS)]
 
 
 def read_tsv(path):
@@ -35,7 +51,8 @@ def read_tsv(path):
 
 
 def load_micro(path, with_backend):
-    """{(workload, backend or 'asio'): row}, preferring the median over repetitions."""
+    """{(workload, backend or 'asio'): row}: the median of its runs (one per round), or the
+    median aggregate when the file has one."""
     if not os.path.exists(path):
         return {}, []
     try:
@@ -43,7 +60,7 @@ def load_micro(path, with_backend):
             runs = json.load(f).get("benchmarks", [])
     except ValueError:
         return {}, ["%s: not valid JSON" % os.path.basename(path)]
-    rows, errors = {}, []
+    rows, errors, samples = {}, [], {}
     for r in runs:
         if r.get("run_type") == "aggregate" and r.get("aggregate_name") != "median":
             continue
@@ -60,11 +77,39 @@ def load_micro(path, with_backend):
                 errors.append("%s [%s]: %s" % (name, backend, msg))
             rows[(name, backend)] = {"error": msg}
             continue
-        rows[(name, backend)] = {
-            "items_per_second": r.get("items_per_second"),
-            "allocs_per_item": r.get("allocs_per_item"),
-        }
+        if r.get("run_type") == "aggregate":
+            rows[(name, backend)] = {
+                "items_per_second": r.get("items_per_second"),
+                "allocs_per_item": r.get("allocs_per_item"),
+                "runs": r.get("repetitions"),
+            }
+        else:
+            samples.setdefault((name, backend), []).append(r)
+    for key, rs in samples.items():
+        if key in rows:
+            continue
+        med = lambda field: (statistics.median(x[field] for x in rs)
+                             if all(x.get(field) is not None for x in rs) else None)
+        rows[key] = {"items_per_second": med("items_per_second"),
+                     "allocs_per_item": med("allocs_per_item"), "runs": len(rs)}
     return rows, errors
+
+
+def core_latency_note(work):
+    """The cache-line round trip between CPU 0 and CPU 1 seen before each micro round."""
+    path = os.path.join(work, "core_latency.txt")
+    if not os.path.exists(path):
+        return ""
+    with open(path) as f:
+        ns = [int(l.split("=", 1)[1]) for l in f if l.startswith("core_latency_ns=")]
+    if not ns:
+        return ""
+    return ("Cache-line round trip between CPU 0 and CPU 1 (`core_latency`, before each "
+            "round and workload): min %d ns, median %d ns, max %d ns over %d probes. The host "
+            "moves the two vCPUs between nearby and distant cores, and cross-thread figures "
+            "(blitz's and Asio's alike) rise and fall with it: the two programs alternate so "
+            "that both see the same machine." % (min(ns), statistics.median(ns), max(ns),
+                                                  len(ns)))
 
 
 def echo_medians(rows):
@@ -161,7 +206,7 @@ def ratio_table(configs, echo, memory, micro_names, micro):
         # A workload guarded by __has_include until its blitz header lands.
         absent = all((name, b) not in micro for b in BLITZ)
         cell = "not in blitz_micro yet" if absent else fmt_pair(*vals)
-        rows.append([name, "items/s (micro)", cell, "", "", ""])
+        rows.append([name, "items/s (micro)", cell] + [""] * (len(PEERS) - 1))
     header = ["workload", "metric"] + ["vs " + p for p in PEERS]
     return md_table(header, rows)
 
@@ -247,6 +292,7 @@ def main():
     ap.add_argument("--rounds", type=int, default=1)
     ap.add_argument("--duration", default="?")
     args = ap.parse_args()
+    add_peers(args.work)
 
     micro, errors = load_micro(os.path.join(args.work, "blitz_micro.json"), True)
     asio, asio_errors = load_micro(os.path.join(args.work, "asio_micro.json"), False)
@@ -313,6 +359,9 @@ def main():
           "`blitz-*-pool` is `echo_server --buffer-pool`: receives borrow a buffer from a "
           "`buffer_pool` only when data arrives, so an idle connection holds none.", "",
           "## Micro benchmarks", "",
+          "Medians over rounds; each round runs `blitz_micro` and `asio_micro` in turn, one "
+          "process per workload.", "",
+          core_latency_note(args.work), "",
           md_table(["benchmark"] + ["%s items/s" % b for b in BLITZ + ["asio"]]
                    + ["%s allocs/item" % b for b in BLITZ + ["asio"]],
                    [[n] + [micro.get((n, b), {}).get("error") or
