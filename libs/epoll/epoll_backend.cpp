@@ -119,7 +119,7 @@ public:
   void start_op(descriptor_state* d, io_op* o) override;
   void cancel_ops(descriptor_state* d) noexcept override;
   void cancel_op(descriptor_state* d, io_op* o) noexcept override;
-  void run(op_queue& ready, std::int64_t timeout_ns) override;
+  std::size_t run(op_queue& ready, std::int64_t timeout_ns) override;
   void interrupt() noexcept override;
   bool has_pending() const noexcept override
   {
@@ -552,7 +552,7 @@ void epoll_backend::perform_parked(epoll_descriptor* d, op_queue& done, op_queue
   }
 }
 
-void epoll_backend::run(op_queue& ready, std::int64_t timeout_ns)
+std::size_t epoll_backend::run(op_queue& ready, std::int64_t timeout_ns)
 {
   free_dead();
 
@@ -615,6 +615,7 @@ void epoll_backend::run(op_queue& ready, std::int64_t timeout_ns)
   finalize(done);
   ready.push(done);
   expire_deadlines(ready);
+  return n > 0 ? static_cast<std::size_t>(n) : 0;
 }
 
 void epoll_backend::interrupt() noexcept

@@ -63,8 +63,9 @@ public:
   virtual void cancel_op(descriptor_state* d, io_op* o) noexcept = 0;
 
   // Submits queued work and moves finished ops to ready, waiting at most timeout_ns for
-  // the first one (-1: no limit, 0: do not wait). Called by one thread at a time.
-  virtual void run(op_queue& ready, std::int64_t timeout_ns) = 0;
+  // the first one (-1: no limit, 0: do not wait). Called by one thread at a time. Returns
+  // how many completions (CQEs, epoll events) it found.
+  virtual std::size_t run(op_queue& ready, std::int64_t timeout_ns) = 0;
   // Makes a concurrent or upcoming run() return promptly. Any thread.
   virtual void interrupt() noexcept = 0;
   // Hands queued submissions to the kernel now; called by a thread about to go idle while

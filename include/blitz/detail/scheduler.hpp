@@ -127,7 +127,7 @@ private:
   friend struct thread_info;
   std::size_t do_run(std::size_t max_handlers, std::int64_t deadline_ns, bool may_block);
   bool wait_for_work(thread_info& ti, std::int64_t deadline_ns, bool may_block);
-  void reap(thread_info& ti, std::int64_t timeout_ns);
+  std::size_t reap(thread_info& ti, std::int64_t timeout_ns);
   void expire_timers(op_queue& ready, std::int64_t now);
   std::int64_t timer_timeout_ns(std::int64_t now);
   void wake_one_locked(std::unique_lock<std::mutex>& lock);
