@@ -3,6 +3,7 @@
 #include <blitz/detail/io_op.hpp>
 #include <blitz/detail/backend.hpp>
 #include <blitz/detail/buffer_pool_impl.hpp>
+#include <blitz/detail/pipe_write.hpp>
 #include <blitz/error.hpp>
 
 #include <cerrno>
@@ -166,7 +167,8 @@ bool io_op::perform() noexcept
                       : ::preadv(fd_, iov_, iov_count_, static_cast<off_t>(offset_));
       break;
     case io_kind::write:
-      r = offset_ < 0 ? ::writev(fd_, iov_, iov_count_)
+      // At the descriptor's position (a pipe, a FIFO, a tty): never SIGPIPE.
+      r = offset_ < 0 ? writev_nosigpipe(fd_, iov_, iov_count_)
                       : ::pwritev(fd_, iov_, iov_count_, static_cast<off_t>(offset_));
       break;
     case io_kind::accept:

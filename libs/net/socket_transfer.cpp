@@ -1,12 +1,11 @@
 // The synchronous data transfers of socket_impl (stream, datagram and descriptor forms),
 // which share one retry loop; the rest of socket_impl is in socket_impl.cpp.
+#include <blitz/detail/pipe_write.hpp>
 #include <blitz/detail/socket_impl.hpp>
 #include <blitz/error.hpp>
 
 #include <cerrno>
 #include <poll.h>
-#include <pthread.h>
-#include <signal.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
 
@@ -153,70 +152,18 @@ std::size_t socket_impl::read(const ::iovec* iov, std::size_t n, boost::system::
                   iov_total(iov, n), ec);
 }
 
-namespace {
-
-// write(2) has no MSG_NOSIGNAL: a pipe or FIFO whose reader has gone raises SIGPIPE, which
-// kills a process that did not ignore it. The signal is directed at the writing thread,
-// so blocking it in this thread for the call, then consuming the one our write made
-// pending, turns it into the EPIPE that write also returns, without touching the
-// process's dispositions. A SIGPIPE that was already pending before the call is the
-// caller's and is left alone.
-class sigpipe_suppressor
-{
-public:
-  sigpipe_suppressor() noexcept
-  {
-    ::sigset_t pipe_only;
-    ::sigemptyset(&pipe_only);
-    ::sigaddset(&pipe_only, SIGPIPE);
-    ::sigset_t pending;
-    ::sigemptyset(&pending);
-    ::sigpending(&pending);
-    was_pending_ = ::sigismember(&pending, SIGPIPE) == 1;
-    blocked_ = ::pthread_sigmask(SIG_BLOCK, &pipe_only, &old_) == 0;
-  }
-  ~sigpipe_suppressor()
-  {
-    if (!blocked_)
-      return;
-    if (raised_ && !was_pending_)
-    {
-      ::sigset_t pipe_only;
-      ::sigemptyset(&pipe_only);
-      ::sigaddset(&pipe_only, SIGPIPE);
-      const ::timespec zero{0, 0};
-      while (::sigtimedwait(&pipe_only, nullptr, &zero) < 0 && errno == EINTR)
-      {
-      }
-    }
-    ::pthread_sigmask(SIG_SETMASK, &old_, nullptr);
-  }
-  void note_epipe() noexcept { raised_ = true; }
-
-private:
-  ::sigset_t old_;
-  bool blocked_ = false;
-  bool was_pending_ = false;
-  bool raised_ = false;
-};
-
-} // namespace
-
 std::size_t socket_impl::write(const ::iovec* iov, std::size_t n, boost::system::error_code& ec)
 {
   const int fd = fd_;
   const std::size_t total = iov_total(iov, n);
   if (fd < 0 || total == 0)
   {
-    // Nothing can raise SIGPIPE: skip the signal-mask syscalls.
     ec = fd < 0 ? make_error_code(error::bad_descriptor) : boost::system::error_code();
     return 0;
   }
-  sigpipe_suppressor guard;
-  std::size_t r = transfer([&] { return ::writev(fd, iov, static_cast<int>(n)); }, false, total, ec);
-  if (ec == error::broken_pipe)
-    guard.note_epipe();
-  return r;
+  // A pipe or FIFO whose reader has gone must give EPIPE, not kill the process.
+  return transfer([&] { return writev_nosigpipe(fd, iov, static_cast<int>(n)); }, false, total,
+                  ec);
 }
 
 } // namespace detail

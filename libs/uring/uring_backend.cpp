@@ -22,6 +22,7 @@
 #include <blitz/detail/backend.hpp>
 #include <blitz/detail/buffer_pool_impl.hpp>
 #include <blitz/detail/multishot_op.hpp>
+#include <blitz/detail/pipe_write.hpp>
 #include <blitz/detail/scheduler.hpp>
 #include <blitz/detail/slab_pool.hpp>
 #include <blitz/detail/tsan.hpp>
@@ -66,6 +67,10 @@ constexpr std::uint64_t tag_bits = 7;
 // io_op::backend_phase_ values.
 constexpr std::uint8_t phase_issue = 0;   // the op itself is in the kernel
 constexpr std::uint8_t phase_polling = 1; // a POLL_ADD stands in for it until ready
+// A write at the descriptor's position (a pipe) on a kernel without RWF_NOSIGNAL: a POLL_ADD
+// waits for room and the write itself runs in user space, where SIGPIPE can be held back
+// (pipe_write.hpp); a write issued to the kernel would raise it in whichever thread enters.
+constexpr std::uint8_t phase_user_io = 2;
 
 struct uring_descriptor : descriptor_state
 {
@@ -116,7 +121,7 @@ public:
   void start_op(descriptor_state* d, io_op* o) override;
   void cancel_ops(descriptor_state* d) noexcept override;
   void cancel_op(descriptor_state* d, io_op* o) noexcept override;
-  void run(op_queue& ready, std::int64_t timeout_ns) override;
+  std::size_t run(op_queue& ready, std::int64_t timeout_ns) override;
   void interrupt() noexcept override;
   void flush() noexcept override;
   bool can_reap() const noexcept override { return may_enter(); }
@@ -543,7 +548,8 @@ io_uring_sqe* uring_backend::get_sqe_locked()
 
 void uring_backend::prep_locked(io_uring_sqe* sqe, io_op* o)
 {
-  if (o->backend_phase_ == phase_polling || o->kind_ == io_kind::connect ||
+  if (o->backend_phase_ == phase_polling || o->backend_phase_ == phase_user_io ||
+      o->kind_ == io_kind::connect ||
       o->kind_ == io_kind::wait_read || o->kind_ == io_kind::wait_write ||
       o->kind_ == io_kind::wait_error)
   {
@@ -614,6 +620,10 @@ void uring_backend::prep_locked(io_uring_sqe* sqe, io_op* o)
                             sqe_len(o->iov_[0]), off);
       else
         io_uring_prep_writev(sqe, o->fd_, o->iov_, o->iov_count_, off);
+      // A pipe whose reader has gone: EPIPE, not SIGPIPE (only reached with the flag known
+      // to work, see phase_user_io).
+      if (o->offset_ < 0)
+        sqe->rw_flags = nosignal_write_flag();
       break;
     }
     case io_kind::accept:
@@ -702,6 +712,8 @@ void uring_backend::start_op(descriptor_state* ds, io_op* o)
   o->desc_ = d;
   o->backend_ = this;
   o->backend_phase_ = phase_issue;
+  if (o->kind_ == io_kind::write && o->offset_ < 0 && !nosignal_write_flag())
+    o->backend_phase_ = phase_user_io;
   std::lock_guard<std::mutex> lock(sq_mutex_);
   if (d->fixed < 0 && fixed_files_)
     fix_descriptor_locked(d);
@@ -889,7 +901,7 @@ int uring_backend::enter(unsigned to_submit, unsigned min_complete, unsigned fla
   return r < 0 ? -errno : static_cast<int>(r);
 }
 
-void uring_backend::run(op_queue& ready, std::int64_t timeout_ns)
+std::size_t uring_backend::run(op_queue& ready, std::int64_t timeout_ns)
 {
   unsigned to_submit;
   bool can_enter;
@@ -945,11 +957,13 @@ void uring_backend::run(op_queue& ready, std::int64_t timeout_ns)
   op_queue retry;
   io_uring_cqe* cqes[64];
   std::unique_lock<std::mutex> lock(sq_mutex_, std::defer_lock);
+  std::size_t reaped = 0;
   for (;;)
   {
     unsigned n = io_uring_peek_batch_cqe(&ring_, cqes, 64);
     if (n == 0)
       break;
+    reaped += n;
     if (!lock.owns_lock())
       lock.lock();
     for (unsigned i = 0; i < n; ++i)
@@ -980,6 +994,7 @@ void uring_backend::run(op_queue& ready, std::int64_t timeout_ns)
       queue_locked(o);
     }
   }
+  return reaped;
 }
 
 void uring_backend::complete_cqe_locked(io_uring_cqe* cqe, op_queue& ready, op_queue& retry,
@@ -1037,6 +1052,24 @@ void uring_backend::complete_cqe_locked(io_uring_cqe* cqe, op_queue& ready, op_q
   // (the epoll path and Asio skip these too).
   if (o->kind_ == io_kind::accept && (res == -ECONNABORTED || res == -EPROTO))
   {
+    retry.push(o);
+    return;
+  }
+  if (o->backend_phase_ == phase_user_io && res >= 0)
+  {
+    // Room to write (or an error the write will report): write now, or poll again.
+    if (!o->perform())
+      retry.push(o);
+    else
+      end_op_locked(o, ready);
+    return;
+  }
+  if (o->backend_phase_ == phase_issue && res == -EOPNOTSUPP && o->kind_ == io_kind::write &&
+      o->offset_ < 0)
+  {
+    // A file type that takes no RWF_* flag at all (no write_iter); it cannot raise SIGPIPE,
+    // and the user-space write falls back to a plain one.
+    o->backend_phase_ = phase_user_io;
     retry.push(o);
     return;
   }
