@@ -472,3 +472,77 @@ BOOST_AUTO_TEST_CASE(many_strands_many_threads_stress)
     sum += c;
   BOOST_TEST(sum == long(producers) * per);
 }
+
+namespace {
+
+// An io_context's executor whose post() can be held at a gate: it stops a thread inside a
+// strand's scheduling, after the strand was taken and before its runner is queued.
+struct gate
+{
+  std::atomic<bool> armed{false};
+  std::atomic<bool> inside{false};
+  std::atomic<bool> open{false};
+  void pass()
+  {
+    if (!armed.exchange(false))
+      return;
+    inside = true;
+    while (!open)
+      std::this_thread::yield();
+  }
+};
+
+struct gated_executor
+{
+  blitz::io_context* ctx;
+  gate* g;
+  blitz::io_context& context() const noexcept { return *ctx; }
+  void on_work_started() const noexcept { ctx->get_executor().on_work_started(); }
+  void on_work_finished() const noexcept { ctx->get_executor().on_work_finished(); }
+  template <class F, class A>
+  void post(F&& f, const A& a) const
+  {
+    g->pass();
+    ctx->get_executor().post(std::forward<F>(f), a);
+  }
+  template <class F, class A>
+  void dispatch(F&& f, const A& a) const
+  {
+    post(std::forward<F>(f), a);
+  }
+  template <class F, class A>
+  void defer(F&& f, const A& a) const
+  {
+    post(std::forward<F>(f), a);
+  }
+  bool operator==(const gated_executor& o) const noexcept { return ctx == o.ctx; }
+  bool operator!=(const gated_executor& o) const noexcept { return ctx != o.ctx; }
+};
+
+} // namespace
+
+// The race behind an offload whose result was lost: thread A posts to an idle strand and,
+// having taken it, has not queued its runner yet; meanwhile another thread adds a handler
+// to the strand (already taken, so nothing more to queue) and gives back the last unit of
+// work it held. The context must not count itself out of work and stop: the strand's
+// handlers are pending.
+BOOST_AUTO_TEST_CASE(work_given_back_while_a_strand_is_being_scheduled_does_not_stop_run)
+{
+  blitz::io_context ctx;
+  gate g;
+  blitz::strand<gated_executor> strand(gated_executor{&ctx, &g});
+  int ran = 0;
+  g.armed = true;
+  std::thread a([&] { blitz::post(strand, [&] { ++ran; }); });
+  BOOST_REQUIRE(eventually([&] { return g.inside.load(); }));
+  // What an offload does when it delivers: its unit of work covers the queued result until
+  // the result sits in the strand, then goes.
+  ctx.get_executor().on_work_started();
+  blitz::post(strand, [&] { ++ran; });
+  ctx.get_executor().on_work_finished();
+  BOOST_TEST(!ctx.stopped());
+  g.open = true;
+  a.join();
+  ctx.run();
+  BOOST_TEST(ran == 2);
+}

@@ -61,10 +61,26 @@ public:
     // The plain load first keeps the common "already scheduled" case to a read.
     if (scheduled_.load(std::memory_order_seq_cst))
       return;
+    // From the flip until schedule() has queued the runner, the strand holds ops that no
+    // unit of the executor's work covers: a producer that meanwhile finds scheduled_ set
+    // pushes its op and then gives back its own unit (an offload delivering its result),
+    // which could bring the count to zero with the runner not queued yet, and the
+    // io_context would stop with handlers pending. So a unit is taken before the flip and
+    // given back once the runner is queued (where the executor counts it, or its queue
+    // shows it): the count cannot touch zero in between.
+    work_started();
     // seq_cst exchange: several producers may see false; exactly one wins the flip.
     if (scheduled_.exchange(true, std::memory_order_seq_cst))
+    {
+      work_finished(); // whoever won holds its own unit until its runner is queued
       return;
+    }
     add_ref(); // the runner's reference, given back when the strand goes idle
+    struct give_back
+    {
+      strand_core* self;
+      ~give_back() { self->work_finished(); } // also if the executor's post throws
+    } unit{this};
     schedule();
   }
 
