@@ -314,3 +314,89 @@ BOOST_AUTO_TEST_CASE(many_timers_arm_and_cancel)
   ctx.run();
   BOOST_TEST(aborted == 20000);
 }
+
+namespace {
+
+// A clock a test can set, as an administrator or NTP sets the system clock: the steady
+// clock plus an offset.
+struct settable_clock
+{
+  using rep = std::int64_t;
+  using period = std::nano;
+  using duration = std::chrono::nanoseconds;
+  using time_point = std::chrono::time_point<settable_clock>;
+  static constexpr bool is_steady = false;
+  static std::atomic<std::int64_t> offset_ns;
+  static time_point now() noexcept
+  {
+    return time_point(std::chrono::duration_cast<duration>(steady::now().time_since_epoch()) +
+                      duration(offset_ns.load()));
+  }
+  static void set_forward(duration d) { offset_ns += d.count(); }
+};
+std::atomic<std::int64_t> settable_clock::offset_ns{0};
+
+using settable_timer = blitz::basic_waitable_timer<settable_clock>;
+
+} // namespace
+
+// The expiry is by the timer's own clock (system_timer's can be set): a clock set forward
+// past it fires the timer within the scheduler's re-check interval, not after the hour it
+// was armed for.
+BOOST_AUTO_TEST_CASE(clock_set_forward_past_the_expiry_fires_the_timer)
+{
+  blitz::io_context ctx;
+  settable_timer t(ctx, std::chrono::hours(1));
+  int fired = 0;
+  t.async_wait([&](const boost::system::error_code& ec) {
+    BOOST_TEST(!ec);
+    ++fired;
+  });
+  blitz::steady_timer jump(ctx, 50ms);
+  jump.async_wait([](const boost::system::error_code&) {
+    settable_clock::set_forward(std::chrono::hours(1) + 1s);
+  });
+  // Re-checked as often, but still ahead after the jump: must not fire.
+  settable_timer later(ctx, std::chrono::hours(3));
+  boost::system::error_code later_ec;
+  int later_fired = 0;
+  later.async_wait([&](const boost::system::error_code& ec) {
+    later_ec = ec;
+    ++later_fired;
+  });
+  const auto limit = std::chrono::nanoseconds(blitz::detail::scheduler::clock_recheck_ns) + 2s;
+  ctx.run_for(limit);
+  BOOST_TEST(fired == 1);
+  BOOST_TEST(later_fired == 0);
+  later.cancel();
+  ctx.restart();
+  ctx.run();
+  BOOST_TEST(later_fired == 1);
+  BOOST_TEST((later_ec == blitz::error::operation_aborted));
+}
+
+// A clock set back before the expiry delays the timer by as much: it fires when that clock
+// reaches the expiry again.
+BOOST_AUTO_TEST_CASE(clock_set_back_delays_the_timer)
+{
+  blitz::io_context ctx;
+  auto start = steady::now();
+  settable_timer t(ctx, 200ms);
+  steady::time_point fired_at{};
+  t.async_wait([&](const boost::system::error_code& ec) {
+    BOOST_TEST(!ec);
+    fired_at = steady::now();
+  });
+  blitz::steady_timer jump(ctx, 50ms);
+  jump.async_wait([](const boost::system::error_code&) { settable_clock::set_forward(-1s); });
+  blitz::steady_timer look(ctx, 600ms);
+  bool early = true;
+  look.async_wait([&](const boost::system::error_code&) {
+    early = fired_at != steady::time_point{};
+  });
+  ctx.run();
+  BOOST_TEST(!early); // not at the 200 ms it would have been without the jump
+  // When that clock reached the expiry again: 1.2 s after the start, not 200 ms.
+  BOOST_TEST((fired_at - start >= 1180ms));
+  BOOST_TEST((settable_clock::now() >= t.expiry()));
+}

@@ -1,6 +1,9 @@
 // basic_waitable_timer: Asio's timer over any chrono clock, kept in the context's timer
-// wheel. Deadlines of clocks other than steady_clock are converted to the steady clock when
-// a wait starts.
+// wheel. A clock other than steady_clock can jump (system_clock is set by NTP or by hand):
+// its timers come due by the timer's own clock, as in Asio. The wheel holds them for the
+// time left by that clock, at most scheduler::clock_recheck_ns at a time, and asks the
+// clock again whenever they come due, so a clock set forward past the expiry fires the
+// timer within that interval and a clock set back delays it.
 #ifndef BLITZ_BASIC_WAITABLE_TIMER_HPP
 #define BLITZ_BASIC_WAITABLE_TIMER_HPP
 
@@ -137,7 +140,7 @@ public:
   {
     using op_t = detail::ec_op<detail::decay_handler_t<WaitHandler>>;
     op_t* o = detail::new_handler_op<op_t>(std::forward<WaitHandler>(handler));
-    sched_->timer_schedule(state_, steady_deadline_ns(), o);
+    schedule(o, std::is_same<Clock, std::chrono::steady_clock>());
   }
 
 private:
@@ -150,40 +153,42 @@ private:
     return t + d;
   }
 
-  std::int64_t steady_deadline_ns() const
-  {
-    return steady_deadline_ns(std::is_same<Clock, std::chrono::steady_clock>());
-  }
-
   // steady_clock is CLOCK_MONOTONIC, the scheduler's own clock: no conversion, so two
   // timers with the same expiry get the same deadline and fire in arming order.
-  std::int64_t steady_deadline_ns(std::true_type) const
+  void schedule(detail::op* o, std::true_type)
   {
-    auto since = expiry_.time_since_epoch();
-    if (since <= duration::zero())
-      return 0;
-    if (std::chrono::duration<double, std::nano>(since).count() >= 9.2e18)
-      return INT64_MAX;
-    return std::chrono::duration_cast<std::chrono::nanoseconds>(since).count() +
-           (std::chrono::duration_cast<std::chrono::nanoseconds>(since) < since ? 1 : 0);
+    std::int64_t deadline = ceil_ns(expiry_.time_since_epoch());
+    sched_->timer_schedule(state_, deadline < 0 ? 0 : deadline, o);
   }
 
-  std::int64_t steady_deadline_ns(std::false_type) const
+  void schedule(detail::op* o, std::false_type)
   {
-    duration rel = WaitTraits::to_wait_duration(expiry_);
-    // Read after the clock above: the steady deadline can only come out later, never
-    // earlier, than the expiry the user set.
-    std::int64_t now = detail::scheduler::now_ns();
-    if (rel <= duration::zero())
-      return now;
-    // Far-future deadlines saturate instead of overflowing the nanosecond count.
-    double ns = std::chrono::duration<double, std::nano>(rel).count();
-    if (ns >= static_cast<double>(INT64_MAX - now))
+    sched_->timer_schedule(state_, &remaining_ns, ceil_ns(expiry_.time_since_epoch()), o);
+  }
+
+  // A duration as whole nanoseconds, rounded up (never early), saturated at both ends
+  // (time_point::max() is "never"; negative counts only mean "already passed").
+  static std::int64_t ceil_ns(const duration& d)
+  {
+    double ns = std::chrono::duration<double, std::nano>(d).count();
+    if (ns >= 9.2e18)
       return INT64_MAX;
-    std::int64_t d = static_cast<std::int64_t>(ns);
-    if (static_cast<double>(d) < ns)
-      ++d;
-    return now + d;
+    if (ns <= -9.2e18)
+      return INT64_MIN + 1;
+    std::int64_t n = static_cast<std::int64_t>(ns);
+    return static_cast<double>(n) < ns ? n + 1 : n;
+  }
+
+  // How long until the expiry stored as ceil_ns of its time since the epoch, by Clock and
+  // the wait traits (which may shorten waits, as Asio's allow): what the scheduler asks
+  // whenever the timer comes due.
+  static std::int64_t remaining_ns(std::int64_t clock_expiry)
+  {
+    if (clock_expiry == INT64_MAX)
+      return INT64_MAX;
+    time_point expiry(std::chrono::duration_cast<duration>(std::chrono::nanoseconds(clock_expiry)));
+    duration rel = WaitTraits::to_wait_duration(expiry);
+    return rel <= duration::zero() ? 0 : ceil_ns(rel);
   }
 
   executor_type ex_;

@@ -627,13 +627,45 @@ void scheduler::expire_timers(op_queue& ready, std::int64_t now)
   {
     timer_state& t = static_cast<timer_state&>(expired.front());
     expired.pop_front();
+    if (t.remaining_ns)
+    {
+      // Its own clock decides: set back (or never reached by the steady estimate), the
+      // expiry is still ahead, and the entry waits again.
+      std::int64_t left = t.remaining_ns(t.clock_expiry);
+      if (left > 0)
+      {
+        t.deadline_ns = recheck_deadline(now, left);
+        wheel_.insert(t);
+        continue;
+      }
+    }
     // Waits complete with success: a cancel() that comes after this point finds nothing,
     // as in Asio, where a handler already queued runs with its original result.
     ready.push(t.waiters);
   }
 }
 
+std::int64_t scheduler::recheck_deadline(std::int64_t now, std::int64_t left) noexcept
+{
+  return now + (left < clock_recheck_ns ? left : clock_recheck_ns);
+}
+
 void scheduler::timer_schedule(timer_state& t, std::int64_t deadline_ns, op* wait)
+{
+  arm_timer(t, deadline_ns, nullptr, 0, wait);
+}
+
+void scheduler::timer_schedule(timer_state& t, std::int64_t (*remaining_ns)(std::int64_t),
+                               std::int64_t clock_expiry, op* wait)
+{
+  std::int64_t left = remaining_ns(clock_expiry);
+  std::int64_t now = now_ns();
+  arm_timer(t, left <= 0 ? now : recheck_deadline(now, left), remaining_ns, clock_expiry, wait);
+}
+
+void scheduler::arm_timer(timer_state& t, std::int64_t deadline_ns,
+                          std::int64_t (*remaining_ns)(std::int64_t), std::int64_t clock_expiry,
+                          op* wait)
 {
   work_started();
   bool interrupt = false;
@@ -642,6 +674,8 @@ void scheduler::timer_schedule(timer_state& t, std::int64_t deadline_ns, op* wai
     if (!t.linked())
     {
       t.deadline_ns = deadline_ns;
+      t.remaining_ns = remaining_ns;
+      t.clock_expiry = clock_expiry;
       wheel_.insert(t);
     }
     t.waiters.push(wait);
@@ -705,6 +739,8 @@ void scheduler::timer_move(timer_state& to, timer_state& from)
   if (from.linked())
   {
     to.deadline_ns = from.deadline_ns;
+    to.remaining_ns = from.remaining_ns;
+    to.clock_expiry = from.clock_expiry;
     wheel_.remove(from);
     wheel_.insert(to);
   }

@@ -75,6 +75,12 @@ struct scheduler_options
 struct timer_state : wheel_entry
 {
   op_queue waiters;
+  // A timer on a clock other than the steady one (system_clock, which can be set): how long
+  // until `clock_expiry` (the expiry as that clock's nanoseconds since its epoch) by that
+  // clock, asked each time the wheel entry comes due; null for steady timers. Guarded by
+  // the scheduler's timer_mutex_.
+  std::int64_t (*remaining_ns)(std::int64_t clock_expiry) = nullptr;
+  std::int64_t clock_expiry = 0;
 };
 
 class scheduler
@@ -116,6 +122,14 @@ public:
 
   // Timers. deadline_ns is on the steady clock. schedule counts the op as work.
   void timer_schedule(timer_state& t, std::int64_t deadline_ns, op* wait);
+  // The same for a clock that can jump: the wheel entry comes due after the time left by
+  // that clock, or after clock_recheck_ns if that is sooner, and is re-armed until the clock
+  // itself says the expiry has come.
+  void timer_schedule(timer_state& t, std::int64_t (*remaining_ns)(std::int64_t),
+                      std::int64_t clock_expiry, op* wait);
+  // How long a wait on a clock that can jump may go without looking at that clock: how late
+  // a timer fires after the clock was set forward past its expiry.
+  static constexpr std::int64_t clock_recheck_ns = 1000000000;
   std::size_t timer_cancel(timer_state& t);
   std::size_t timer_cancel_one(timer_state& t);
   // A timer object moved: its entry and waits go to the new object.
@@ -129,6 +143,9 @@ private:
   bool wait_for_work(thread_info& ti, std::int64_t deadline_ns, bool may_block);
   std::size_t reap(thread_info& ti, std::int64_t timeout_ns);
   void expire_timers(op_queue& ready, std::int64_t now);
+  void arm_timer(timer_state& t, std::int64_t deadline_ns,
+                 std::int64_t (*remaining_ns)(std::int64_t), std::int64_t clock_expiry, op* wait);
+  static std::int64_t recheck_deadline(std::int64_t now, std::int64_t left) noexcept;
   std::int64_t timer_timeout_ns(std::int64_t now);
   void wake_one_locked(std::unique_lock<std::mutex>& lock);
   void inject(op* o, bool carries_work);
