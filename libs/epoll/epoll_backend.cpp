@@ -106,6 +106,22 @@ std::uint32_t clear_bits(io_direction d)
   }
 }
 
+// After a short stream transfer (io_op::drained), forgets the direction's readiness as an
+// EAGAIN would, so the next op on it waits for an event instead of trying a syscall that
+// would fail: the edge-triggered registration reports any data or room that comes after the
+// transfer. Unless an event arrived since `seen` (the clear then fails and the readiness
+// stands), or urgent data is pending: a TCP read stops short at the urgent mark with more
+// data behind it, and no new event would come for that data.
+void forget_if_drained(epoll_descriptor* d, const io_op* o, io_direction dir,
+                       std::uint32_t seen) noexcept
+{
+  if (!o->drained())
+    return;
+  if (dir == io_direction::read && (seen & readiness::priority))
+    return;
+  d->ready.clear(clear_bits(dir), seen);
+}
+
 class epoll_backend final : public backend
 {
 public:
@@ -317,6 +333,7 @@ void epoll_backend::start_op(descriptor_state* ds, io_op* o)
       {
         if (delivered_more(o, out))
           continue;
+        forget_if_drained(d, o, dir, seen);
         lock.unlock();
         if (dl.owns_lock())
           dl.unlock();
@@ -545,6 +562,7 @@ void epoll_backend::perform_parked(epoll_descriptor* d, op_queue& done, op_queue
       }
       if (delivered_more(o, ready))
         continue; // a multishot op stays first in line
+      forget_if_drained(d, o, dir, seen);
       q.pop();
       parked_.fetch_sub(1, std::memory_order_relaxed);
       done.push(o);

@@ -118,6 +118,32 @@ public:
     return n;
   }
 
+  // A completed stream transfer that moved less than it asked for: the socket's receive
+  // buffer was empty (or its send buffer full) at that moment, so one more attempt before
+  // the next readiness event would only meet EAGAIN. What Asio calls done_and_exhausted and
+  // Tokio a partial read. Not for a peek (the data stays), out-of-band data, pooled or
+  // multishot receives, or positioned file transfers.
+  bool drained() const noexcept
+  {
+    if (!stream_ || multishot_ || pool_ || ec_ || bytes_ == 0 ||
+        (msg_flags_ & (MSG_PEEK | MSG_OOB)))
+      return false;
+    switch (kind_)
+    {
+    case io_kind::recv:
+    case io_kind::send:
+      break;
+    case io_kind::read:
+    case io_kind::write:
+      if (offset_ >= 0)
+        return false;
+      break;
+    default:
+      return false;
+    }
+    return bytes_ < buffer_bytes();
+  }
+
   // Records a kernel result (bytes, new fd, or -errno) as ec_/bytes_/new_fd_ with Asio's
   // meaning: ECANCELED is operation_aborted, a zero-byte stream or file read is eof.
   void set_result(int res) noexcept;
