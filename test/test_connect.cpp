@@ -24,6 +24,20 @@ namespace {
 
 tcp::endpoint loopback_any() { return tcp::endpoint(blitz::ip::address_v4::loopback(), 0); }
 
+// Two TCP sockets connected over loopback.
+struct connected_pair
+{
+  blitz::io_context ctx;
+  tcp::socket client{ctx};
+  tcp::socket server{ctx};
+  connected_pair()
+  {
+    tcp::acceptor acceptor(ctx, loopback_any());
+    client.connect(acceptor.local_endpoint());
+    acceptor.accept(server);
+  }
+};
+
 // A loopback port nobody listens on.
 tcp::endpoint dead_endpoint(blitz::io_context& ctx)
 {
@@ -365,11 +379,10 @@ BOOST_AUTO_TEST_CASE(local_endpoints_range)
 // data is pending.
 BOOST_AUTO_TEST_CASE(reads_go_on_past_the_urgent_mark)
 {
-  blitz::io_context ctx;
-  tcp::acceptor acceptor(ctx, loopback_any());
-  tcp::socket client(ctx), server(ctx);
-  client.connect(acceptor.local_endpoint());
-  acceptor.accept(server);
+  connected_pair p;
+  blitz::io_context& ctx = p.ctx;
+  tcp::socket& client = p.client;
+  tcp::socket& server = p.server;
   std::string got;
   char buf[16];
   std::function<void()> read = [&] {
@@ -393,11 +406,10 @@ BOOST_AUTO_TEST_CASE(reads_go_on_past_the_urgent_mark)
 
 BOOST_AUTO_TEST_CASE(at_mark_with_out_of_band_data)
 {
-  blitz::io_context ctx;
-  tcp::acceptor acceptor(ctx, loopback_any());
-  tcp::socket client(ctx), server(ctx);
-  client.connect(acceptor.local_endpoint());
-  acceptor.accept(server);
+  connected_pair p;
+  blitz::io_context& ctx = p.ctx;
+  tcp::socket& client = p.client;
+  tcp::socket& server = p.server;
   blitz::write(client, blitz::buffer("ab", 2));
   client.send(blitz::buffer("!", 1), tcp::socket::message_out_of_band);
   // Urgent data is an exceptional condition: wait_error reports it.
@@ -438,11 +450,10 @@ BOOST_AUTO_TEST_CASE(at_mark_with_out_of_band_data)
 
 BOOST_AUTO_TEST_CASE(tcp_io_control_and_native_non_blocking)
 {
-  blitz::io_context ctx;
-  tcp::acceptor acceptor(ctx, loopback_any());
-  tcp::socket client(ctx), server(ctx);
-  client.connect(acceptor.local_endpoint());
-  acceptor.accept(server);
+  connected_pair p;
+  blitz::io_context& ctx = p.ctx;
+  tcp::socket& client = p.client;
+  tcp::socket& server = p.server;
   blitz::write(client, blitz::buffer("1234567", 7));
   server.wait(tcp::socket::wait_read);
   tcp::socket::bytes_readable cmd;
