@@ -35,7 +35,8 @@ struct connected_pair
       ctx, blitz::ip::tcp::endpoint(blitz::ip::address_v4::loopback(), 0)};
   blitz::ip::tcp::socket client{ctx};
   blitz::ip::tcp::socket server{ctx};
-  connected_pair()
+  explicit connected_pair(const blitz::io_context::options& o = blitz::io_context::options())
+    : ctx(o)
   {
     client.connect(acceptor.local_endpoint());
     acceptor.accept(server);

@@ -3,6 +3,8 @@
 
 #include <blitz.hpp>
 
+#include "echo_fixture.hpp"
+
 #include <functional>
 #include <string>
 #include <thread>
@@ -23,20 +25,6 @@ using boost::system::error_code;
 namespace {
 
 tcp::endpoint loopback_any() { return tcp::endpoint(blitz::ip::address_v4::loopback(), 0); }
-
-// Two TCP sockets connected over loopback.
-struct connected_pair
-{
-  blitz::io_context ctx;
-  tcp::socket client{ctx};
-  tcp::socket server{ctx};
-  connected_pair()
-  {
-    tcp::acceptor acceptor(ctx, loopback_any());
-    client.connect(acceptor.local_endpoint());
-    acceptor.accept(server);
-  }
-};
 
 // A loopback port nobody listens on.
 tcp::endpoint dead_endpoint(blitz::io_context& ctx)
@@ -379,7 +367,7 @@ BOOST_AUTO_TEST_CASE(local_endpoints_range)
 // data is pending.
 BOOST_AUTO_TEST_CASE(reads_go_on_past_the_urgent_mark)
 {
-  connected_pair p;
+  blitz_test::connected_pair p;
   blitz::io_context& ctx = p.ctx;
   tcp::socket& client = p.client;
   tcp::socket& server = p.server;
@@ -406,7 +394,7 @@ BOOST_AUTO_TEST_CASE(reads_go_on_past_the_urgent_mark)
 
 BOOST_AUTO_TEST_CASE(at_mark_with_out_of_band_data)
 {
-  connected_pair p;
+  blitz_test::connected_pair p;
   blitz::io_context& ctx = p.ctx;
   tcp::socket& client = p.client;
   tcp::socket& server = p.server;
@@ -450,7 +438,7 @@ BOOST_AUTO_TEST_CASE(at_mark_with_out_of_band_data)
 
 BOOST_AUTO_TEST_CASE(tcp_io_control_and_native_non_blocking)
 {
-  connected_pair p;
+  blitz_test::connected_pair p;
   blitz::io_context& ctx = p.ctx;
   tcp::socket& client = p.client;
   tcp::socket& server = p.server;

@@ -25,6 +25,20 @@ namespace {
 
 tcp::endpoint loopback0() { return tcp::endpoint(blitz::ip::address_v4::loopback(), 0); }
 
+// n connected TCP pairs over loopback, client i talking to server i.
+void connect_pairs(blitz::io_context& ctx, int n, std::vector<tcp::socket>& clients,
+                   std::vector<tcp::socket>& servers)
+{
+  tcp::acceptor acceptor(ctx, loopback0());
+  for (int i = 0; i < n; ++i)
+  {
+    clients.emplace_back(ctx);
+    clients.back().connect(acceptor.local_endpoint());
+    servers.emplace_back(ctx);
+    acceptor.accept(servers.back());
+  }
+}
+
 // Runs ctx until pred() holds or the time is up (no test waits for ever).
 template <class Pred>
 bool run_until(blitz::io_context& ctx, Pred pred, std::chrono::milliseconds limit = 10000ms)
@@ -238,17 +252,10 @@ BOOST_AUTO_TEST_CASE(pool_grows_when_receives_outnumber_its_buffers)
 {
   blitz_test::raise_fd_limit(1024);
   blitz::io_context ctx;
-  tcp::acceptor acceptor(ctx, loopback0());
   blitz::buffer_pool pool(ctx, 512, 1, 256);
   const int n = 40;
   std::vector<tcp::socket> clients, servers;
-  for (int i = 0; i < n; ++i)
-  {
-    clients.emplace_back(ctx);
-    clients.back().connect(acceptor.local_endpoint());
-    servers.emplace_back(ctx);
-    acceptor.accept(servers.back());
-  }
+  connect_pairs(ctx, n, clients, servers);
   std::vector<blitz::pooled_buffer> held; // every buffer stays on loan: the pool must grow
   int errors = 0;
   for (auto& s : servers)
@@ -279,17 +286,10 @@ BOOST_AUTO_TEST_CASE(pool_grows_when_receives_outnumber_its_buffers)
 BOOST_AUTO_TEST_CASE(pool_exhausted_at_its_limit_recovers_when_buffers_come_back)
 {
   blitz::io_context ctx;
-  tcp::acceptor acceptor(ctx, loopback0());
   blitz::buffer_pool pool(ctx, 256, 4, 4); // cannot grow
   const int n = 8;
   std::vector<tcp::socket> clients, servers;
-  for (int i = 0; i < n; ++i)
-  {
-    clients.emplace_back(ctx);
-    clients.back().connect(acceptor.local_endpoint());
-    servers.emplace_back(ctx);
-    acceptor.accept(servers.back());
-  }
+  connect_pairs(ctx, n, clients, servers);
   std::vector<blitz::pooled_buffer> held;
   std::vector<std::string> data(n);
   int errors = 0;

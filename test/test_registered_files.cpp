@@ -70,20 +70,17 @@ bool sees_eof(int fd, int ms)
 
 BOOST_AUTO_TEST_CASE(sockets_with_async_ops_are_registered_on_io_uring)
 {
-  blitz::io_context ctx;
-  tcp::acceptor acceptor(ctx, loopback0());
-  tcp::socket client(ctx), server(ctx);
-  client.connect(acceptor.local_endpoint());
-  acceptor.accept(server);
+  blitz_test::connected_pair p;
+  blitz::io_context& ctx = p.ctx;
   char buf[8];
-  server.async_read_some(blitz::buffer(buf), [](const error_code&, std::size_t) {});
+  p.server.async_read_some(blitz::buffer(buf), [](const error_code&, std::size_t) {});
   ctx.poll();
   int files = registered_files_in_rings();
   if (std::string(ctx.backend_name()) == "io_uring" && kernel_at_least(6, 13))
     BOOST_TEST(files >= 1);
   else
     BOOST_TEST(files <= 0); // epoll has no ring; an older kernel gets no table
-  server.close();
+  p.server.close();
   ctx.run();
 }
 
@@ -91,17 +88,13 @@ BOOST_AUTO_TEST_CASE(registered_files_can_be_turned_off)
 {
   blitz::io_context::options o;
   o.registered_files = false;
-  blitz::io_context ctx(o);
-  tcp::acceptor acceptor(ctx, loopback0());
-  tcp::socket client(ctx), server(ctx);
-  client.connect(acceptor.local_endpoint());
-  acceptor.accept(server);
+  blitz_test::connected_pair p(o);
   char buf[8];
-  server.async_read_some(blitz::buffer(buf), [](const error_code&, std::size_t) {});
-  ctx.poll();
+  p.server.async_read_some(blitz::buffer(buf), [](const error_code&, std::size_t) {});
+  p.ctx.poll();
   BOOST_TEST(registered_files_in_rings() <= 0);
-  server.close();
-  ctx.run();
+  p.server.close();
+  p.ctx.run();
 }
 
 BOOST_AUTO_TEST_CASE(close_is_immediate_while_other_receives_are_pending)

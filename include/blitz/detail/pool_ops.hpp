@@ -135,13 +135,7 @@ private:
     boost::system::error_code ec = multishot_error(r.res);
     Socket peer(self->ctx_);
     if (r.res >= 0)
-    {
-      // A socket that cannot be set up (its registration failed) is reported as that
-      // connection's error; the operation itself goes on.
-      peer.assign(self->proto_, r.res, ec);
-      if (ec)
-        close_orphan(r.res);
-    }
+      adopt_accepted(peer, self->proto_, r.res, ec); // an error ends this call only
     if (r.final)
       disconnect_cancellation(self->handler_);
     invoke_handler_keep(self->handler_, ec, std::move(peer));

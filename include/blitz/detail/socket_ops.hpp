@@ -162,6 +162,17 @@ inline void close_orphan(int fd) noexcept
     ::close(fd);
 }
 
+// Hands an accepted descriptor to peer. One the socket cannot take (its registration with
+// the backend failed) is closed, and ec says why: that connection's error.
+template <class Socket>
+void adopt_accepted(Socket& peer, const typename Socket::protocol_type& proto, int fd,
+                    boost::system::error_code& ec)
+{
+  peer.assign(proto, fd, ec);
+  if (ec)
+    close_orphan(fd);
+}
+
 // accept into an existing socket object: handler(error_code).
 template <class Socket, class Endpoint, class Handler>
 class accept_into_op final : public io_op
@@ -199,10 +210,8 @@ private:
     }
     if (fd >= 0)
     {
-      peer.assign(proto, fd, ec);
-      if (ec)
-        close_orphan(fd);
-      else if (peer_ep)
+      adopt_accepted(peer, proto, fd, ec);
+      if (!ec && peer_ep)
       {
         addr.resize(addrlen);
         *peer_ep = addr;
@@ -249,11 +258,7 @@ private:
     }
     Socket peer(ctx);
     if (fd >= 0)
-    {
-      peer.assign(proto, fd, ec);
-      if (ec)
-        close_orphan(fd);
-    }
+      adopt_accepted(peer, proto, fd, ec);
     invoke_handler(handler, ec, std::move(peer));
   }
 
