@@ -125,6 +125,29 @@ def echo_medians(rows):
             for k, v in runs.items()}
 
 
+def echo_paired(rows):
+    """{(server, peer, config): (median throughput ratio, median CPU-per-round-trip ratio)},
+    each ratio taken within one round. Servers of a round run back to back, seconds apart,
+    while this virtual machine's speed drifts by tens of percent over minutes: the ratio of
+    two servers measured side by side moves far less than either one's figure, so the
+    median of per-round ratios is steadier than the ratio of two medians."""
+    per_round = {}
+    for r in rows:
+        rt = int(r["round_trips"])
+        if rt <= 0:
+            continue
+        per_round.setdefault((r["config"], r["round"]), {})[r["server"]] = (
+            float(r["rate"]), int(r["cpu_ns"]) / rt)
+    ratios = {}
+    for (cfg, _), servers in per_round.items():
+        for a, (ra, ca) in servers.items():
+            for b, (rb, cb) in servers.items():
+                if a != b and rb > 0 and cb > 0:
+                    ratios.setdefault((a, b, cfg), []).append((ra / rb, ca / cb))
+    return {k: (statistics.median(x for x, _ in v), statistics.median(y for _, y in v))
+            for k, v in ratios.items()}
+
+
 HTTP_BLITZ = ["http-blitz-uring", "http-blitz-epoll"]
 HTTP_ASIO = "http-asio-epoll"
 HTTP_SERVERS = HTTP_BLITZ + [HTTP_ASIO]
@@ -173,15 +196,14 @@ def md_table(header, rows):
     return "\n".join(out)
 
 
-def ratio_table(configs, echo, memory, micro_names, micro):
+def ratio_table(configs, paired, memory, micro_names, micro):
     """blitz / peer for every comparison: one row per workload and metric."""
     rows = []
     for cfg in configs:
         for metric, idx in (("throughput", 0), ("server CPU per round trip", 1)):
             row = [cfg, metric]
             for peer in PEERS:
-                p = echo.get((peer, cfg))
-                vals = [ratio(echo[(b, cfg)][idx], p[idx]) if p and (b, cfg) in echo else None
+                vals = [paired[(b, peer, cfg)][idx] if (b, peer, cfg) in paired else None
                         for b in BLITZ]
                 row.append(fmt_pair(*vals))
             rows.append(row)
@@ -315,7 +337,7 @@ def main():
     http = http_medians(read_tsv(os.path.join(args.work, "http.tsv")))
     http_md = http_table(http)
 
-    ratios = ratio_table(configs, echo, memory, micro_names, micro)
+    ratios = ratio_table(configs, echo_paired(echo_rows), memory, micro_names, micro)
     if http:
         print("HTTP: GET of a 1 KiB file, wrk -t1 -c64; blitz / asio above 1 (requests/s) or "
               "below 1 (CPU per request) is better for blitz.")
@@ -331,7 +353,8 @@ def main():
           % (datetime.datetime.utcnow().strftime("%Y-%m-%d %H:%M"), machine(), args.rounds,
              args.duration, load_note(args.work)), "",
           "## Ratios (blitz / peer)", "",
-          "Each cell is `blitz-uring / blitz-epoll` divided by the peer. Throughput and items/s:"
+          "Each cell is `blitz-uring / blitz-epoll` divided by the peer; for echo, the median"
+          " over rounds of the ratio within each round. Throughput and items/s:"
           " above 1 is better for blitz. CPU per round trip and RSS: below 1 is better for "
           "blitz. Micro benchmarks compare with `asio_micro` (Asio's epoll reactor).", "",
           ratios, "",
