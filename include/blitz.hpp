@@ -23,6 +23,10 @@
 #include <blitz/cancellation_type.hpp>
 #include <blitz/completion_condition.hpp>
 #include <blitz/connect.hpp>
+#ifndef BLITZ_DISABLE_BOOST_DATE_TIME // as Asio's BOOST_ASIO_DISABLE_BOOST_DATE_TIME
+#include <blitz/deadline_timer.hpp>
+#include <blitz/time_traits.hpp>
+#endif
 #include <blitz/defer.hpp>
 #include <blitz/dispatch.hpp>
 #include <blitz/dynamic_buffer.hpp>
