@@ -40,8 +40,9 @@ BOOST_AUTO_TEST_CASE(posts_from_many_threads_run_exactly_once)
   std::vector<std::thread> ps;
   for (int p = 0; p < producers; ++p)
     ps.emplace_back([&, p] {
+      const int base = p * per;
       for (int i = 0; i < per; ++i)
-        blitz::post(ctx, [&hits, p, i, per] { ++hits[static_cast<std::size_t>(p * per + i)]; });
+        blitz::post(ctx, [&hits, base, i] { ++hits[static_cast<std::size_t>(base + i)]; });
     });
   for (auto& t : ps)
     t.join();

@@ -335,6 +335,7 @@ struct settable_clock
   static void set_forward(duration d) { offset_ns += d.count(); }
 };
 std::atomic<std::int64_t> settable_clock::offset_ns{0};
+static_assert(!settable_clock::is_steady, "a clock that can be set is not steady");
 
 using settable_timer = blitz::basic_waitable_timer<settable_clock>;
 
