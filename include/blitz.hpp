@@ -5,6 +5,8 @@
 #include <blitz/associated_allocator.hpp>
 #include <blitz/associated_cancellation_slot.hpp>
 #include <blitz/associated_executor.hpp>
+#include <blitz/async_mutex.hpp>
+#include <blitz/async_semaphore.hpp>
 #include <blitz/basic_datagram_socket.hpp>
 #include <blitz/basic_file.hpp>
 #include <blitz/basic_socket.hpp>
@@ -21,6 +23,8 @@
 #include <blitz/buffers_iterator.hpp>
 #include <blitz/cancellation_signal.hpp>
 #include <blitz/cancellation_type.hpp>
+#include <blitz/channel.hpp>
+#include <blitz/channel_error.hpp>
 #include <blitz/completion_condition.hpp>
 #include <blitz/connect.hpp>
 #ifndef BLITZ_DISABLE_BOOST_DATE_TIME // as Asio's BOOST_ASIO_DISABLE_BOOST_DATE_TIME
@@ -58,6 +62,7 @@
 #include <blitz/local/connect_pair.hpp>
 #include <blitz/local/datagram_protocol.hpp>
 #include <blitz/local/stream_protocol.hpp>
+#include <blitz/notify.hpp>
 #include <blitz/offload.hpp>
 #include <blitz/parallel.hpp>
 #include <blitz/posix/basic_descriptor.hpp>

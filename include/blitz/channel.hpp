@@ -1,0 +1,317 @@
+// channel<T>: a bounded multi-producer, multi-consumer queue of values between handlers
+// (Tokio's mpsc/async-channel, callback style; error names from Asio's experimental
+// channel).
+//
+//   blitz::channel<std::string> ch(ctx, 16);        // up to 16 values buffered
+//   ch.async_send("job", [](const boost::system::error_code& ec) { ... });
+//   ch.async_receive([](const boost::system::error_code& ec, std::string v) { ... });
+//
+// - A send completes once its value is in the buffer or in a receiver's hands; with the
+//   buffer full it waits (backpressure). Capacity 0 is a rendezvous: a send completes only
+//   when a receiver takes the value.
+// - Values are received in the order their sends were accepted, each by exactly one
+//   receiver; receivers are served in arrival order.
+// - close(): no further sends (they, and sends still waiting, fail with channel_closed; a
+//   failed send destroys its value). Receivers drain what is buffered, then get
+//   channel_closed.
+// - cancel() and destruction: every waiting send and receive fails with channel_cancelled;
+//   the buffer is kept (cancel) or destroyed (destruction).
+// - A failed receive passes a value-initialised T, as Asio does: T must be default
+//   constructible and movable.
+// Thread-safe; handlers run through their associated executor, never inside the call that
+// started or woke them.
+#ifndef BLITZ_CHANNEL_HPP
+#define BLITZ_CHANNEL_HPP
+
+#include <blitz/channel_error.hpp>
+#include <blitz/detail/handler_invoke.hpp>
+#include <blitz/detail/handler_op.hpp>
+#include <blitz/detail/slab_pool.hpp>
+#include <blitz/detail/sync_waiters.hpp>
+#include <blitz/io_context.hpp>
+
+#include <cstddef>
+#include <deque>
+#include <mutex>
+#include <utility>
+
+namespace blitz {
+namespace detail {
+
+// A waiting send (holding the value it offers) or receive (where the value goes).
+template <class T>
+class channel_waiter : public result_op
+{
+public:
+  T value_;
+
+protected:
+  template <class... Args>
+  channel_waiter(func_type f, Args&&... args) : result_op(f), value_(std::forward<Args>(args)...)
+  {
+  }
+  ~channel_waiter() = default;
+};
+
+template <class Handler, class T>
+class channel_send_op final : public channel_waiter<T>
+{
+public:
+  template <class V, class H>
+  channel_send_op(V&& v, H&& h)
+    : channel_waiter<T>(&channel_send_op::do_complete, std::forward<V>(v)),
+      handler_(std::forward<H>(h))
+  {
+  }
+
+private:
+  static void do_complete(void* owner, op* base)
+  {
+    channel_send_op* self = static_cast<channel_send_op*>(base);
+    auto alloc = get_associated_allocator(self->handler_);
+    Handler handler(std::move(self->handler_));
+    boost::system::error_code ec = self->ec_;
+    delete_op_with(self, alloc);
+    if (owner)
+      invoke_handler(handler, ec);
+  }
+
+  Handler handler_;
+};
+
+template <class Handler, class T>
+class channel_receive_op final : public channel_waiter<T>
+{
+public:
+  template <class H>
+  explicit channel_receive_op(H&& h)
+    : channel_waiter<T>(&channel_receive_op::do_complete), handler_(std::forward<H>(h))
+  {
+  }
+
+private:
+  static void do_complete(void* owner, op* base)
+  {
+    channel_receive_op* self = static_cast<channel_receive_op*>(base);
+    auto alloc = get_associated_allocator(self->handler_);
+    Handler handler(std::move(self->handler_));
+    boost::system::error_code ec = self->ec_;
+    T value(std::move(self->value_));
+    delete_op_with(self, alloc);
+    if (owner)
+      invoke_handler(handler, ec, std::move(value));
+  }
+
+  Handler handler_;
+};
+
+} // namespace detail
+
+template <class T>
+class channel
+{
+  using waiter = detail::channel_waiter<T>;
+
+public:
+  using executor_type = io_context::executor_type;
+  using value_type = T;
+
+  channel(io_context& ctx, std::size_t capacity)
+    : ex_(ctx.get_executor()), senders_(ctx.impl()), receivers_(ctx.impl()), capacity_(capacity)
+  {
+  }
+  channel(const executor_type& ex, std::size_t capacity)
+    : ex_(ex), senders_(ex.context().impl()), receivers_(ex.context().impl()),
+      capacity_(capacity)
+  {
+  }
+  channel(const channel&) = delete;
+  channel& operator=(const channel&) = delete;
+
+  ~channel() { cancel(); }
+
+  executor_type get_executor() const noexcept { return ex_; }
+  std::size_t capacity() const noexcept { return capacity_; }
+
+  // Values buffered now.
+  std::size_t size() const
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return buffer_.size();
+  }
+
+  bool is_open() const
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return open_;
+  }
+
+  // Puts v in the buffer or a waiting receiver's hands if that can be done now; otherwise
+  // (full, or closed) returns false and leaves v as it was.
+  template <class V>
+  bool try_send(V&& v)
+  {
+    detail::op_queue done;
+    bool sent;
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      sent = open_ && offer_locked(v, done);
+    }
+    receivers_.complete(done);
+    return sent;
+  }
+
+  // handler(error_code): success once v is buffered or received, channel_closed if the
+  // channel is or gets closed first, channel_cancelled on cancel() or destruction.
+  template <class V, class Handler>
+  void async_send(V&& v, Handler&& handler)
+  {
+    using op_t = detail::channel_send_op<detail::decay_handler_t<Handler>, T>;
+    op_t* o = detail::new_handler_op<op_t>(std::forward<Handler>(handler), std::forward<V>(v));
+    detail::op_queue done;
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      if (!open_)
+      {
+        o->ec_ = error::channel_closed;
+        senders_.ready_now(o, done);
+      }
+      else if (offer_locked(o->value_, done))
+        senders_.ready_now(o, done);
+      else
+        senders_.park(o);
+    }
+    senders_.complete(done);
+  }
+
+  // Takes the next value if one is there now.
+  bool try_receive(T& out)
+  {
+    detail::op_queue done;
+    bool got;
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      got = take_locked(out, done);
+    }
+    senders_.complete(done);
+    return got;
+  }
+
+  // handler(error_code, T): the next value; channel_closed once the channel is closed and
+  // drained, channel_cancelled on cancel() or destruction (with a value-initialised T).
+  template <class Handler>
+  void async_receive(Handler&& handler)
+  {
+    using op_t = detail::channel_receive_op<detail::decay_handler_t<Handler>, T>;
+    op_t* o = detail::new_handler_op<op_t>(std::forward<Handler>(handler));
+    detail::op_queue done;
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      if (take_locked(o->value_, done))
+        receivers_.ready_now(o, done);
+      else if (!open_)
+      {
+        o->ec_ = error::channel_closed;
+        receivers_.ready_now(o, done);
+      }
+      else
+        receivers_.park(o);
+    }
+    receivers_.complete(done);
+  }
+
+  // No more sends. Waiting sends fail with channel_closed; receivers get what is buffered,
+  // then channel_closed.
+  void close()
+  {
+    detail::op_queue done;
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      if (!open_)
+        return;
+      open_ = false;
+      senders_.wake_all(done, error::channel_closed);
+      // Receivers wait only while the buffer is empty: nothing more will come for them.
+      receivers_.wake_all(done, error::channel_closed);
+    }
+    senders_.complete(done);
+  }
+
+  // Every waiting send and receive fails with channel_cancelled; buffered values stay.
+  std::size_t cancel()
+  {
+    detail::op_queue done;
+    std::size_t n;
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      n = senders_.wake_all(done, error::channel_cancelled) +
+          receivers_.wake_all(done, error::channel_cancelled);
+    }
+    senders_.complete(done);
+    return n;
+  }
+
+private:
+  // With mutex_ held and the channel open: hands v to the longest-waiting receiver, or
+  // buffers it if there is room. Moves from v only when it returns true.
+  template <class V>
+  bool offer_locked(V& v, detail::op_queue& done)
+  {
+    if (!receivers_.empty())
+    {
+      waiter* r = static_cast<waiter*>(receivers_.take());
+      r->value_ = std::move(v);
+      r->ec_ = boost::system::error_code();
+      done.push(r);
+      return true;
+    }
+    if (buffer_.size() < capacity_)
+    {
+      buffer_.push_back(std::move(v));
+      return true;
+    }
+    return false;
+  }
+
+  // With mutex_ held: the next value, from the buffer (refilled from the longest-waiting
+  // send) or, on a rendezvous channel, straight from a waiting send.
+  bool take_locked(T& out, detail::op_queue& done)
+  {
+    if (!buffer_.empty())
+    {
+      out = std::move(buffer_.front());
+      buffer_.pop_front();
+      if (!senders_.empty())
+      {
+        waiter* s = static_cast<waiter*>(senders_.take());
+        buffer_.push_back(std::move(s->value_));
+        s->ec_ = boost::system::error_code();
+        done.push(s);
+      }
+      return true;
+    }
+    if (!senders_.empty())
+    {
+      waiter* s = static_cast<waiter*>(senders_.take());
+      out = std::move(s->value_);
+      s->ec_ = boost::system::error_code();
+      done.push(s);
+      return true;
+    }
+    return false;
+  }
+
+  executor_type ex_;
+  // Guards everything below; no other lock is taken while it is held, and completions are
+  // posted after it is released.
+  mutable std::mutex mutex_;
+  detail::sync_waiters senders_;
+  detail::sync_waiters receivers_;
+  std::deque<T> buffer_;
+  std::size_t capacity_;
+  bool open_ = true;
+};
+
+} // namespace blitz
+
+#endif

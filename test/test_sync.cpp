@@ -1,0 +1,425 @@
+// async_semaphore, async_mutex, notify and channel<T>: order, fairness, backpressure,
+// close and cancel, work accounting, and the same under threads (also a TSan suite).
+#define BOOST_TEST_MODULE sync
+#include <boost/test/unit_test.hpp>
+
+#include <blitz.hpp>
+
+#include <atomic>
+#include <chrono>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+using boost::system::error_code;
+using steady = std::chrono::steady_clock;
+using namespace std::chrono_literals;
+
+BOOST_AUTO_TEST_SUITE(semaphore)
+
+BOOST_AUTO_TEST_CASE(free_permit_completes_from_run_not_inline)
+{
+  blitz::io_context ctx;
+  blitz::async_semaphore sem(ctx, 1);
+  int done = 0;
+  sem.async_acquire([&](const error_code& ec) {
+    BOOST_TEST(!ec);
+    ++done;
+  });
+  BOOST_TEST(done == 0); // never inside the initiating call
+  BOOST_TEST(sem.available() == 0u);
+  ctx.run();
+  BOOST_TEST(done == 1);
+}
+
+BOOST_AUTO_TEST_CASE(waiters_get_permits_in_arrival_order_and_cannot_be_overtaken)
+{
+  blitz::io_context ctx;
+  blitz::async_semaphore sem(ctx, 0);
+  std::vector<int> order;
+  for (int i = 0; i < 5; ++i)
+    sem.async_acquire([&order, i](const error_code& ec) {
+      BOOST_TEST(!ec);
+      order.push_back(i);
+    });
+  sem.release(2);
+  ctx.run_for(50ms); // run() would wait on: the other three are outstanding work
+  BOOST_TEST((order == std::vector<int>{0, 1}));
+  BOOST_TEST(sem.available() == 0u);
+  BOOST_TEST(!sem.try_acquire()); // three still queued: no barging
+  sem.release(5);
+  ctx.restart();
+  ctx.run();
+  BOOST_TEST((order == std::vector<int>{0, 1, 2, 3, 4}));
+  BOOST_TEST(sem.available() == 2u);
+  BOOST_TEST(sem.try_acquire());
+  BOOST_TEST(sem.available() == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(cancel_and_destruction_abort_waiters)
+{
+  blitz::io_context ctx;
+  std::vector<error_code> results;
+  {
+    blitz::async_semaphore sem(ctx, 0);
+    for (int i = 0; i < 3; ++i)
+      sem.async_acquire([&](const error_code& ec) { results.push_back(ec); });
+    BOOST_TEST(sem.cancel() == 3u);
+    sem.async_acquire([&](const error_code& ec) { results.push_back(ec); });
+  } // destroyed with one waiter
+  ctx.run();
+  BOOST_REQUIRE(results.size() == 4u);
+  for (const auto& ec : results)
+    BOOST_TEST((ec == blitz::error::operation_aborted));
+}
+
+// A queued acquire is outstanding work: run() waits for it rather than returning.
+BOOST_AUTO_TEST_CASE(run_waits_for_a_queued_acquire)
+{
+  blitz::io_context ctx;
+  blitz::async_semaphore sem(ctx, 0);
+  int done = 0;
+  sem.async_acquire([&](const error_code& ec) {
+    BOOST_TEST(!ec);
+    ++done;
+  });
+  auto start = steady::now();
+  std::thread releaser([&] {
+    std::this_thread::sleep_for(50ms);
+    sem.release();
+  });
+  ctx.run();
+  releaser.join();
+  BOOST_TEST(done == 1);
+  BOOST_TEST((steady::now() - start >= 45ms));
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(mutex)
+
+// Critical sections that span an asynchronous hop (a post) never overlap, with two threads
+// running the context and lockers arriving from both.
+BOOST_AUTO_TEST_CASE(critical_sections_never_overlap_across_threads)
+{
+  blitz::io_context ctx;
+  blitz::async_mutex m(ctx);
+  std::atomic<int> inside{0};
+  std::atomic<int> overlaps{0};
+  std::atomic<int> completed{0};
+  long long guarded = 0; // only touched under the lock: TSan checks the hand-over
+  const int lockers = 4000;
+  auto work = blitz::make_work_guard(ctx);
+  std::atomic<int> errors{0}; // Boost.Test's assertions are not for other threads
+  std::function<void()> lock_once = [&] {
+    m.async_lock([&](const error_code& ec) {
+      if (ec)
+        ++errors;
+      if (inside.fetch_add(1) != 0)
+        ++overlaps;
+      ++guarded;
+      blitz::post(ctx, [&] {
+        ++guarded;
+        inside.fetch_sub(1);
+        m.unlock();
+        if (completed.fetch_add(1) + 1 == lockers)
+          work.reset();
+      });
+    });
+  };
+  for (int i = 0; i < lockers / 2; ++i)
+    blitz::post(ctx, lock_once);
+  std::thread other([&] {
+    for (int i = 0; i < lockers / 2; ++i)
+      blitz::post(ctx, lock_once);
+  });
+  std::thread runner([&] { ctx.run(); });
+  ctx.run();
+  runner.join();
+  other.join();
+  BOOST_TEST(completed.load() == lockers);
+  BOOST_TEST(errors.load() == 0);
+  BOOST_TEST(overlaps.load() == 0);
+  BOOST_TEST(guarded == 2LL * lockers);
+  BOOST_TEST(m.try_lock());
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(notify_suite)
+
+BOOST_AUTO_TEST_CASE(a_notification_before_the_wait_is_kept_once)
+{
+  blitz::io_context ctx;
+  blitz::notify n(ctx);
+  n.notify_one();
+  n.notify_one(); // at most one permit
+  int woken = 0;
+  n.async_wait([&](const error_code& ec) {
+    BOOST_TEST(!ec);
+    ++woken;
+  });
+  error_code second_ec;
+  n.async_wait([&](const error_code& ec) {
+    second_ec = ec;
+    ++woken;
+  });
+  ctx.run_for(100ms);
+  BOOST_TEST(woken == 1);
+  BOOST_TEST(n.cancel() == 1u);
+  ctx.restart();
+  ctx.run();
+  BOOST_TEST(woken == 2);
+  BOOST_TEST((second_ec == blitz::error::operation_aborted));
+}
+
+BOOST_AUTO_TEST_CASE(notify_all_wakes_current_waiters_and_stores_nothing)
+{
+  blitz::io_context ctx;
+  blitz::notify n(ctx);
+  std::vector<int> order;
+  for (int i = 0; i < 3; ++i)
+    n.async_wait([&order, i](const error_code& ec) {
+      BOOST_TEST(!ec);
+      order.push_back(i);
+    });
+  BOOST_TEST(n.notify_all() == 3u);
+  ctx.run();
+  BOOST_TEST((order == std::vector<int>{0, 1, 2}));
+  bool late = false;
+  n.async_wait([&](const error_code& ec) { late = !ec; });
+  ctx.restart();
+  ctx.run_for(50ms);
+  BOOST_TEST(!late); // notify_all left no permit behind
+  n.notify_one();
+  ctx.restart();
+  ctx.run();
+  BOOST_TEST(late);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(channel_suite)
+
+BOOST_AUTO_TEST_CASE(values_arrive_in_order_and_a_full_buffer_holds_senders_back)
+{
+  blitz::io_context ctx;
+  blitz::channel<int> ch(ctx, 4);
+  std::vector<int> sent_ok;
+  for (int i = 0; i < 6; ++i)
+    ch.async_send(i, [&sent_ok, i](const error_code& ec) {
+      BOOST_TEST(!ec);
+      sent_ok.push_back(i);
+    });
+  ctx.run_for(50ms);
+  BOOST_TEST((sent_ok == std::vector<int>{0, 1, 2, 3})); // 4 and 5 wait for room
+  BOOST_TEST(ch.size() == 4u);
+  int v = -1;
+  BOOST_TEST(!ch.try_send(99)); // full
+  BOOST_TEST(ch.try_receive(v));
+  BOOST_TEST(v == 0);
+  std::vector<int> got;
+  std::function<void()> receive = [&] {
+    ch.async_receive([&](const error_code& ec, int x) {
+      if (ec)
+        return;
+      got.push_back(x);
+      receive();
+    });
+  };
+  receive();
+  ctx.restart();
+  ctx.run_for(100ms);
+  BOOST_TEST((got == std::vector<int>{1, 2, 3, 4, 5}));
+  BOOST_TEST((sent_ok == std::vector<int>{0, 1, 2, 3, 4, 5}));
+  ch.close(); // ends the pending receive
+  ctx.restart();
+  ctx.run();
+}
+
+BOOST_AUTO_TEST_CASE(a_rendezvous_send_completes_only_when_received)
+{
+  blitz::io_context ctx;
+  blitz::channel<std::string> ch(ctx, 0);
+  bool sent = false;
+  ch.async_send(std::string("hello"), [&](const error_code& ec) {
+    BOOST_TEST(!ec);
+    sent = true;
+  });
+  ctx.run_for(50ms);
+  BOOST_TEST(!sent);
+  BOOST_TEST(!ch.try_send(std::string("no receiver")));
+  std::string got;
+  ch.async_receive([&](const error_code& ec, std::string s) {
+    BOOST_TEST(!ec);
+    got = std::move(s);
+  });
+  ctx.restart();
+  ctx.run();
+  BOOST_TEST(sent);
+  BOOST_TEST(got == "hello");
+}
+
+BOOST_AUTO_TEST_CASE(close_drains_the_buffer_then_reports_closed)
+{
+  blitz::io_context ctx;
+  blitz::channel<int> ch(ctx, 2);
+  std::vector<error_code> send_results;
+  for (int i = 0; i < 3; ++i) // the third waits for room
+    ch.async_send(i, [&](const error_code& ec) { send_results.push_back(ec); });
+  ch.close();
+  BOOST_TEST(!ch.is_open());
+  ch.async_send(7, [&](const error_code& ec) { send_results.push_back(ec); });
+  BOOST_TEST(!ch.try_send(8));
+  std::vector<int> got;
+  error_code last;
+  std::function<void()> receive = [&] {
+    ch.async_receive([&](const error_code& ec, int x) {
+      if (ec)
+      {
+        last = ec;
+        BOOST_TEST(x == 0);
+        return;
+      }
+      got.push_back(x);
+      receive();
+    });
+  };
+  receive();
+  ctx.run();
+  BOOST_TEST((got == std::vector<int>{0, 1}));
+  BOOST_TEST((last == blitz::error::channel_closed));
+  BOOST_REQUIRE(send_results.size() == 4u);
+  BOOST_TEST(!send_results[0]);
+  BOOST_TEST(!send_results[1]);
+  BOOST_TEST((send_results[2] == blitz::error::channel_closed));
+  BOOST_TEST((send_results[3] == blitz::error::channel_closed));
+  BOOST_TEST(last.message() == "Channel closed");
+}
+
+namespace {
+struct counted
+{
+  static std::atomic<int> live;
+  int v = 0;
+  counted() { ++live; }
+  explicit counted(int x) : v(x) { ++live; }
+  counted(const counted& o) : v(o.v) { ++live; }
+  counted(counted&& o) noexcept : v(o.v) { ++live; }
+  counted& operator=(const counted&) = default;
+  counted& operator=(counted&&) = default;
+  ~counted() { --live; }
+};
+std::atomic<int> counted::live{0};
+} // namespace
+
+// cancel() keeps the buffer; destruction fails the waiting ops and frees every value,
+// buffered or held by a waiting send.
+BOOST_AUTO_TEST_CASE(cancel_and_destruction_fail_waiters_and_free_values)
+{
+  blitz::io_context ctx;
+  std::vector<error_code> results;
+  {
+    blitz::channel<counted> ch(ctx, 1);
+    ch.async_send(counted(1), [&](const error_code& ec) { results.push_back(ec); });
+    ch.async_send(counted(2), [&](const error_code& ec) { results.push_back(ec); });
+    BOOST_TEST(ch.cancel() == 1u); // the waiting send
+    BOOST_TEST(ch.size() == 1u);
+    ch.async_send(counted(3), [&](const error_code& ec) { results.push_back(ec); });
+  }
+  blitz::channel<counted> empty(ctx, 1);
+  counted got(42);
+  error_code receive_ec;
+  empty.async_receive([&](const error_code& ec, counted c) {
+    receive_ec = ec;
+    got = c;
+  });
+  empty.cancel();
+  ctx.run();
+  BOOST_REQUIRE(results.size() == 3u);
+  BOOST_TEST(!results[0]);
+  BOOST_TEST((results[1] == blitz::error::channel_cancelled));
+  BOOST_TEST((results[2] == blitz::error::channel_cancelled));
+  BOOST_TEST((receive_ec == blitz::error::channel_cancelled));
+  BOOST_TEST(got.v == 0); // value-initialised on failure
+  BOOST_TEST(counted::live.load() == 1); // only `got`
+}
+
+BOOST_AUTO_TEST_CASE(move_only_values_and_the_handlers_executor)
+{
+  blitz::io_context ctx;
+  blitz::channel<std::unique_ptr<int>> ch(ctx, 1);
+  auto strand = blitz::make_strand(ctx);
+  BOOST_TEST(ch.try_send(std::unique_ptr<int>(new int(5))));
+  bool on_strand = false;
+  int value = 0;
+  ch.async_receive(blitz::bind_executor(strand, [&](const error_code& ec, std::unique_ptr<int> p) {
+    BOOST_TEST(!ec);
+    on_strand = strand.running_in_this_thread();
+    value = *p;
+  }));
+  ctx.run();
+  BOOST_TEST(on_strand);
+  BOOST_TEST(value == 5);
+}
+
+// Several producers and consumers on two threads: every value is received exactly once,
+// and closing ends every consumer.
+BOOST_AUTO_TEST_CASE(many_producers_and_consumers_across_threads)
+{
+  blitz::io_context ctx;
+  blitz::channel<int> ch(ctx, 8);
+  const int producers = 4, per = 5000, consumers = 3;
+  std::atomic<long long> sum{0};
+  std::atomic<int> received{0};
+  std::atomic<int> producers_done{0};
+  std::atomic<int> consumers_closed{0};
+  std::atomic<int> errors{0}; // Boost.Test's assertions are not for other threads
+  std::vector<std::function<void(int)>> produce(producers);
+  for (int p = 0; p < producers; ++p)
+    produce[p] = [&, p](int i) {
+      if (i == per)
+      {
+        if (producers_done.fetch_add(1) + 1 == producers)
+          ch.close();
+        return;
+      }
+      ch.async_send(p * per + i, [&, p, i](const error_code& ec) {
+        if (ec)
+        {
+          ++errors;
+          return;
+        }
+        produce[p](i + 1);
+      });
+    };
+  std::function<void()> consume = [&] {
+    ch.async_receive([&](const error_code& ec, int v) {
+      if (ec)
+      {
+        if (ec != blitz::error::channel_closed)
+          ++errors;
+        ++consumers_closed;
+        return;
+      }
+      sum += v;
+      ++received;
+      consume();
+    });
+  };
+  for (int c = 0; c < consumers; ++c)
+    blitz::post(ctx, consume);
+  for (int p = 0; p < producers; ++p)
+    blitz::post(ctx, [&, p] { produce[p](0); });
+  std::thread runner([&] { ctx.run(); });
+  ctx.run();
+  runner.join();
+  const long long n = static_cast<long long>(producers) * per;
+  BOOST_TEST(errors.load() == 0);
+  BOOST_TEST(received.load() == n);
+  BOOST_TEST(sum.load() == n * (n - 1) / 2);
+  BOOST_TEST(consumers_closed.load() == consumers);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
