@@ -39,6 +39,7 @@
 #include <blitz/file_base.hpp>
 #include <blitz/high_resolution_timer.hpp>
 #include <blitz/io_context.hpp>
+#include <blitz/io_context_metrics.hpp>
 #include <blitz/io_context_pool.hpp>
 #include <blitz/io_context_strand.hpp>
 #include <blitz/io_service.hpp>

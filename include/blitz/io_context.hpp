@@ -86,6 +86,10 @@ public:
 
   // "io_uring" or "epoll".
   const char* backend_name() const noexcept { return impl_->backend_name(); }
+
+  // A snapshot of counters and current state (see io_context_metrics).
+  using metrics_type = io_context_metrics;
+  metrics_type metrics() const { return impl_->metrics(); }
   // When io_uring was wanted (automatic choice) but could not be used: why. Empty otherwise.
   boost::system::error_code backend_fallback_reason() const noexcept
   {

@@ -142,6 +142,12 @@ public:
     // Relaxed: a hint for whether to poll between handler batches.
     return parked_.load(std::memory_order_relaxed) > 0;
   }
+  std::size_t pending_ops() const noexcept override
+  {
+    // Relaxed: a statistic.
+    long n = parked_.load(std::memory_order_relaxed);
+    return n > 0 ? static_cast<std::size_t>(n) : 0;
+  }
   void shutdown() noexcept override;
   void buffers_returned() noexcept override;
 
@@ -299,6 +305,7 @@ void epoll_backend::free_dead()
 void epoll_backend::start_op(descriptor_state* ds, io_op* o)
 {
   epoll_descriptor* d = static_cast<epoll_descriptor*>(ds);
+  sched_.count_op(static_cast<unsigned>(o->kind_));
   o->desc_ = d;
   o->backend_ = this;
   io_direction dir = o->direction();

@@ -130,6 +130,12 @@ public:
     // Relaxed: a stale answer only delays a non-blocking reap to the next turn.
     return inflight_.load(std::memory_order_relaxed) > 0;
   }
+  std::size_t pending_ops() const noexcept override
+  {
+    // Relaxed: a statistic.
+    long n = inflight_.load(std::memory_order_relaxed);
+    return n > 0 ? static_cast<std::size_t>(n) : 0;
+  }
   void shutdown() noexcept override;
   std::unique_ptr<buffer_ring> make_buffer_ring(unsigned entries,
                                                 boost::system::error_code& ec) override;
@@ -709,6 +715,7 @@ void uring_backend::flush() noexcept
 void uring_backend::start_op(descriptor_state* ds, io_op* o)
 {
   uring_descriptor* d = static_cast<uring_descriptor*>(ds);
+  sched_.count_op(static_cast<unsigned>(o->kind_));
   o->desc_ = d;
   o->backend_ = this;
   o->backend_phase_ = phase_issue;

@@ -91,6 +91,8 @@ public:
 
   // Whether ops are in flight, so the scheduler knows to reap between handler batches.
   virtual bool has_pending() const noexcept = 0;
+  // How many I/O operations the backend holds now (for metrics; may be momentarily stale).
+  virtual std::size_t pending_ops() const noexcept = 0;
   // The scheduler is being destroyed: every op still owned by the backend is destroyed
   // without being invoked, after the kernel has let go of its memory.
   virtual void shutdown() noexcept = 0;

@@ -29,6 +29,7 @@
 #include <blitz/detail/inject_stack.hpp>
 #include <blitz/detail/op_queue.hpp>
 #include <blitz/detail/timer_wheel.hpp>
+#include <blitz/io_context_metrics.hpp>
 
 #include <atomic>
 #include <condition_variable>
@@ -86,6 +87,9 @@ struct timer_state : wheel_entry
 class scheduler
 {
 public:
+  // Kinds of I/O operation counted by count_op (io_kind's values).
+  static constexpr unsigned op_kinds = 11;
+
   explicit scheduler(const scheduler_options& opts);
   ~scheduler();
   scheduler(const scheduler&) = delete;
@@ -111,6 +115,12 @@ public:
   void work_finished() noexcept;
 
   bool running_in_this_thread() const noexcept;
+
+  // A backend starting an I/O operation of kind k (an io_kind): counted by the thread
+  // running the context in its own counters (added up like handlers), by any other thread
+  // in the shared ones.
+  void count_op(unsigned k) noexcept;
+  io_context_metrics metrics() const;
   // No other thread is inside run() (a hint: a thread may join at any moment).
   bool one_runner() const noexcept { return runners_.load(std::memory_order_relaxed) <= 1; }
 
@@ -196,11 +206,26 @@ private:
   // orders them against inject_'s pushes and exchanges.
   std::atomic<long> outstanding_work_{0};
 
-  std::mutex timer_mutex_;
+  mutable std::mutex timer_mutex_;
   timer_wheel wheel_;
+  std::uint64_t timers_fired_ = 0; // guarded by timer_mutex_
   // Earliest deadline the reaper is sleeping towards; a timer armed from another thread
   // with an earlier deadline must interrupt it. Guarded by timer_mutex_.
   std::int64_t reaper_wake_ns_ = INT64_MAX;
+
+  // metrics(): relaxed counters (statistics, ordered against nothing), after the hot
+  // fields so that counting never shares a line with them.
+  void flush_counts(thread_info& ti) noexcept;
+  void count_wait(std::int64_t ns) noexcept
+  {
+    waits_.fetch_add(1, std::memory_order_relaxed);
+    wait_ns_.fetch_add(static_cast<std::uint64_t>(ns > 0 ? ns : 0), std::memory_order_relaxed);
+  }
+  char pad_before_metrics_[64];
+  std::atomic<std::uint64_t> handlers_run_{0};
+  std::atomic<std::uint64_t> waits_{0};
+  std::atomic<std::uint64_t> wait_ns_{0};
+  std::atomic<std::uint64_t> ops_started_[op_kinds] = {};
 };
 
 } // namespace detail
