@@ -6,6 +6,7 @@
 #include <blitz/associated_cancellation_slot.hpp>
 #include <blitz/associated_executor.hpp>
 #include <blitz/async_mutex.hpp>
+#include <blitz/async_rwlock.hpp>
 #include <blitz/async_semaphore.hpp>
 #include <blitz/basic_datagram_socket.hpp>
 #include <blitz/basic_file.hpp>
@@ -65,6 +66,7 @@
 #include <blitz/local/stream_protocol.hpp>
 #include <blitz/notify.hpp>
 #include <blitz/offload.hpp>
+#include <blitz/oneshot.hpp>
 #include <blitz/parallel.hpp>
 #include <blitz/posix/basic_descriptor.hpp>
 #include <blitz/posix/basic_stream_descriptor.hpp>
@@ -87,6 +89,7 @@
 #include <blitz/system_timer.hpp>
 #include <blitz/thread_pool.hpp>
 #include <blitz/wait_traits.hpp>
+#include <blitz/watch.hpp>
 #include <blitz/write.hpp>
 #include <blitz/write_at.hpp>
 

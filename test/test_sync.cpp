@@ -423,3 +423,189 @@ BOOST_AUTO_TEST_CASE(many_producers_and_consumers_across_threads)
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(rwlock)
+
+// Readers share; a writer waits for them and then excludes everyone; a reader that comes
+// after a waiting writer waits behind it (no writer starvation).
+BOOST_AUTO_TEST_CASE(readers_share_and_a_waiting_writer_goes_first)
+{
+  blitz::io_context ctx;
+  blitz::async_rwlock rw(ctx);
+  std::vector<std::string> events;
+  rw.async_read_lock([&](const error_code& ec) {
+    BOOST_TEST(!ec);
+    events.push_back("r1");
+  });
+  rw.async_read_lock([&](const error_code& ec) {
+    BOOST_TEST(!ec);
+    events.push_back("r2");
+  });
+  rw.async_write_lock([&](const error_code& ec) {
+    BOOST_TEST(!ec);
+    events.push_back("w");
+  });
+  rw.async_read_lock([&](const error_code& ec) {
+    BOOST_TEST(!ec);
+    events.push_back("r3");
+  });
+  ctx.run_for(50ms);
+  BOOST_TEST((events == std::vector<std::string>{"r1", "r2"}));
+  BOOST_TEST(!rw.try_read_lock()); // a writer is queued
+  rw.read_unlock();
+  ctx.restart();
+  ctx.run_for(50ms);
+  BOOST_TEST(events.size() == 2u); // one reader still in
+  rw.read_unlock();
+  ctx.restart();
+  ctx.run_for(50ms);
+  BOOST_TEST((events == std::vector<std::string>{"r1", "r2", "w"}));
+  rw.write_unlock();
+  ctx.restart();
+  ctx.run();
+  BOOST_TEST((events == std::vector<std::string>{"r1", "r2", "w", "r3"}));
+  rw.read_unlock();
+  BOOST_TEST(rw.try_write_lock());
+  BOOST_TEST(!rw.try_read_lock());
+  rw.async_read_lock([&](const error_code& ec) {
+    BOOST_TEST((ec == blitz::error::operation_aborted));
+    events.push_back("aborted");
+  });
+  BOOST_TEST(rw.cancel() == 1u);
+  ctx.restart();
+  ctx.run();
+  BOOST_TEST(events.back() == "aborted");
+}
+
+// Two threads, readers and writers interleaved: a writer is never inside with anyone else.
+BOOST_AUTO_TEST_CASE(writers_exclude_everyone_across_threads)
+{
+  blitz::io_context ctx;
+  blitz::async_rwlock rw(ctx);
+  std::atomic<int> readers{0}, writers{0}, violations{0}, done{0}, errors{0};
+  const int total = 3000;
+  auto work = blitz::make_work_guard(ctx);
+  auto finish = [&] {
+    if (done.fetch_add(1) + 1 == total)
+      work.reset();
+  };
+  for (int i = 0; i < total; ++i)
+  {
+    if (i % 4 == 0)
+      blitz::post(ctx, [&] {
+        rw.async_write_lock([&](const error_code& ec) {
+          if (ec)
+            ++errors;
+          if (writers.fetch_add(1) != 0 || readers.load() != 0)
+            ++violations;
+          blitz::post(ctx, [&] {
+            writers.fetch_sub(1);
+            rw.write_unlock();
+            finish();
+          });
+        });
+      });
+    else
+      blitz::post(ctx, [&] {
+        rw.async_read_lock([&](const error_code& ec) {
+          if (ec)
+            ++errors;
+          readers.fetch_add(1);
+          if (writers.load() != 0)
+            ++violations;
+          blitz::post(ctx, [&] {
+            readers.fetch_sub(1);
+            rw.read_unlock();
+            finish();
+          });
+        });
+      });
+  }
+  std::thread t([&] { ctx.run(); });
+  ctx.run();
+  t.join();
+  BOOST_TEST(done.load() == total);
+  BOOST_TEST(errors.load() == 0);
+  BOOST_TEST(violations.load() == 0);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(oneshot_and_watch)
+
+BOOST_AUTO_TEST_CASE(oneshot_delivers_one_value_once)
+{
+  blitz::io_context ctx;
+  blitz::oneshot<std::string> once(ctx);
+  std::vector<std::string> got;
+  std::vector<error_code> ecs;
+  auto receive = [&] {
+    once.async_receive([&](const error_code& ec, std::string s) {
+      ecs.push_back(ec);
+      got.push_back(s);
+    });
+  };
+  receive();
+  BOOST_TEST(once.send(std::string("first")));
+  BOOST_TEST(!once.send(std::string("second")));
+  ctx.run();
+  receive(); // after the value: closed
+  ctx.restart();
+  ctx.run();
+  BOOST_REQUIRE(ecs.size() == 2u);
+  BOOST_TEST(!ecs[0]);
+  BOOST_TEST(got[0] == "first");
+  BOOST_TEST((ecs[1] == blitz::error::channel_closed));
+
+  blitz::oneshot<int> never(ctx);
+  error_code never_ec;
+  never.async_receive([&](const error_code& ec, int) { never_ec = ec; });
+  never.close();
+  BOOST_TEST(!never.send(1));
+  ctx.restart();
+  ctx.run();
+  BOOST_TEST((never_ec == blitz::error::channel_closed));
+}
+
+BOOST_AUTO_TEST_CASE(watch_waiters_see_the_latest_value_and_never_miss_a_change)
+{
+  blitz::io_context ctx;
+  blitz::watch<int> w(ctx, 10);
+  BOOST_TEST(w.version() == 0u);
+  std::vector<std::pair<int, std::uint64_t>> seen;
+  for (int i = 0; i < 2; ++i)
+    w.async_changed(0, [&](const error_code& ec, int v, std::uint64_t version) {
+      BOOST_TEST(!ec);
+      seen.emplace_back(v, version);
+    });
+  ctx.run_for(30ms);
+  BOOST_TEST(seen.empty()); // nothing newer than version 0 yet
+  BOOST_TEST(w.send(11));
+  BOOST_TEST(w.send(12)); // both waiters were already woken with 11
+  ctx.restart();
+  ctx.run();
+  BOOST_REQUIRE(seen.size() == 2u);
+  BOOST_TEST(seen[0].first == 11);
+  BOOST_TEST(seen[0].second == 1u);
+  // A wait naming an older version completes at once with the latest value.
+  w.async_changed(1, [&](const error_code& ec, int v, std::uint64_t version) {
+    BOOST_TEST(!ec);
+    seen.emplace_back(v, version);
+  });
+  ctx.restart();
+  ctx.run();
+  BOOST_REQUIRE(seen.size() == 3u);
+  BOOST_TEST(seen[2].first == 12);
+  BOOST_TEST(seen[2].second == 2u);
+  BOOST_TEST(w.get() == 12);
+  // Closed: a wait with nothing newer gets channel_closed, sends fail.
+  error_code closed_ec;
+  w.async_changed(2, [&](const error_code& ec, int, std::uint64_t) { closed_ec = ec; });
+  w.close();
+  BOOST_TEST(!w.send(13));
+  ctx.restart();
+  ctx.run();
+  BOOST_TEST((closed_ec == blitz::error::channel_closed));
+}
+
+BOOST_AUTO_TEST_SUITE_END()
