@@ -98,8 +98,8 @@ BOOST_AUTO_TEST_CASE(infinities_and_the_past)
 BOOST_AUTO_TEST_CASE(synchronous_wait_blocks_until_the_expiry)
 {
   blitz::io_context ctx;
-  blitz::deadline_timer t(ctx, pt::milliseconds(40));
   auto start = steady::now();
+  blitz::deadline_timer t(ctx, pt::milliseconds(40));
   t.wait();
   BOOST_TEST((steady::now() - start >= 39ms));
   BOOST_TEST((t.expires_from_now() <= pt::time_duration())); // due or past
@@ -172,6 +172,7 @@ BOOST_AUTO_TEST_CASE(clock_set_forward_past_the_expiry_fires_the_timer)
 BOOST_AUTO_TEST_CASE(periodic_rearm_from_the_previous_expiry)
 {
   blitz::io_service io;
+  auto start = steady::now();
   blitz::deadline_timer t(io, pt::milliseconds(10));
   int ticks = 0;
   std::function<void(const boost::system::error_code&)> tick =
@@ -181,9 +182,25 @@ BOOST_AUTO_TEST_CASE(periodic_rearm_from_the_previous_expiry)
         t.expires_at(t.expires_at() + pt::milliseconds(10));
         t.async_wait(tick);
       };
-  auto start = steady::now();
   t.async_wait(tick);
   io.run();
   BOOST_TEST(ticks == 5);
   BOOST_TEST((steady::now() - start >= 49ms));
+}
+
+// An expiry no clock reaches sits in the wheel as "never": it does not wake the context
+// every second to look at the clock.
+BOOST_AUTO_TEST_CASE(a_timer_that_never_expires_does_not_wake_the_context)
+{
+  blitz::io_context ctx;
+  blitz::deadline_timer t(ctx, pt::ptime(pt::pos_infin));
+  bool fired = false;
+  t.async_wait([&](const boost::system::error_code&) { fired = true; });
+  ctx.run_for(2500ms);
+  BOOST_TEST(!fired);
+  BOOST_TEST(ctx.metrics().waits <= 2u); // one wait to run_for's end (a spurious wakeup at most)
+  t.cancel();
+  ctx.restart();
+  ctx.run();
+  BOOST_TEST(fired);
 }

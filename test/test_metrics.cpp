@@ -6,6 +6,7 @@
 
 #include <blitz.hpp>
 
+#include <atomic>
 #include <chrono>
 #include <thread>
 
@@ -37,13 +38,25 @@ BOOST_AUTO_TEST_CASE(handlers_are_counted_once_each)
   BOOST_TEST(ctx.metrics().handlers_run == 0u); // queued, not yet run
   ctx.run();
   BOOST_TEST(ctx.metrics().handlers_run == 150u);
-  // From two threads: the per-thread counts add up.
+  // From two threads, each surely running handlers (each waits until the other has run
+  // one): the per-thread counts add up.
+  std::atomic<int> first{0};
+  std::atomic<bool> t_ran{false}, main_ran{false};
+  const auto self = std::this_thread::get_id();
   for (int i = 0; i < 1000; ++i)
-    blitz::post(ctx, [] {});
+    blitz::post(ctx, [&, self] {
+      bool on_main = std::this_thread::get_id() == self;
+      (on_main ? main_ran : t_ran) = true;
+      if (first.fetch_add(1) < 2)
+        for (int spin = 0; spin < 2000 && !(on_main ? t_ran : main_ran); ++spin)
+          std::this_thread::sleep_for(1ms);
+    });
   ctx.restart();
   std::thread t([&] { ctx.run(); });
   ctx.run();
   t.join();
+  BOOST_TEST(t_ran.load());
+  BOOST_TEST(main_ran.load());
   BOOST_TEST(ctx.metrics().handlers_run == 1150u);
 }
 

@@ -8,6 +8,7 @@
 #include <atomic>
 #include <chrono>
 #include <memory>
+#include <stdexcept>
 #include <string>
 #include <thread>
 #include <vector>
@@ -93,6 +94,24 @@ BOOST_AUTO_TEST_CASE(run_waits_for_a_queued_acquire)
   releaser.join();
   BOOST_TEST(done == 1);
   BOOST_TEST((steady::now() - start >= 45ms));
+}
+
+// Started from a handler, on the thread running the context, the acquire still completes
+// later, from the queue: never inside the initiating call.
+BOOST_AUTO_TEST_CASE(acquire_started_in_a_handler_does_not_complete_inline)
+{
+  blitz::io_context ctx;
+  blitz::async_semaphore sem(ctx, 1);
+  std::vector<int> order;
+  blitz::post(ctx, [&] {
+    sem.async_acquire([&](const error_code& ec) {
+      BOOST_TEST(!ec);
+      order.push_back(2);
+    });
+    order.push_back(1);
+  });
+  ctx.run();
+  BOOST_TEST((order == std::vector<int>{1, 2}));
 }
 
 BOOST_AUTO_TEST_SUITE_END()
@@ -346,6 +365,89 @@ BOOST_AUTO_TEST_CASE(cancel_and_destruction_fail_waiters_and_free_values)
   BOOST_TEST(counted::live.load() == 1); // only `got`
 }
 
+BOOST_AUTO_TEST_CASE(try_send_copies_an_lvalue)
+{
+  blitz::io_context ctx;
+  blitz::channel<std::string> a(ctx, 1), b(ctx, 1);
+  std::string msg = "to everyone";
+  BOOST_TEST(a.try_send(msg));
+  BOOST_TEST(b.try_send(msg));
+  BOOST_TEST(msg == "to everyone");
+  std::string x, y;
+  BOOST_TEST(a.try_receive(x));
+  BOOST_TEST(b.try_receive(y));
+  BOOST_TEST(x == "to everyone");
+  BOOST_TEST(y == "to everyone");
+}
+
+namespace {
+// Its copy throws when told to: a value handed over under the channel's lock can fail.
+struct fragile
+{
+  static bool fail;
+  int v = 0;
+  fragile() = default;
+  explicit fragile(int x) : v(x) {}
+  fragile(const fragile& o) : v(o.v)
+  {
+    if (fail)
+      throw std::runtime_error("copy failed");
+  }
+  fragile& operator=(const fragile& o)
+  {
+    if (fail)
+      throw std::runtime_error("copy failed");
+    v = o.v;
+    return *this;
+  }
+};
+bool fragile::fail = false;
+} // namespace
+
+// A value whose copy throws while being handed to a waiting receiver: the exception reaches
+// the sender, and the receiver still waits and gets the next value.
+BOOST_AUTO_TEST_CASE(a_throwing_value_loses_no_waiter)
+{
+  blitz::io_context ctx;
+  blitz::channel<fragile> ch(ctx, 0);
+  int got = -1;
+  ch.async_receive([&](const error_code& ec, fragile f) {
+    BOOST_TEST(!ec);
+    got = f.v;
+  });
+  const fragile bad(1);
+  fragile::fail = true;
+  BOOST_CHECK_THROW(ch.try_send(bad), std::runtime_error);
+  fragile::fail = false;
+  const fragile good(2);
+  BOOST_TEST(ch.try_send(good));
+  ctx.run();
+  BOOST_TEST(got == 2);
+}
+
+// A context destroyed while handlers wait on a channel destroys them: a session that owns
+// the channel its own pending receive refers to is freed, not leaked in a cycle.
+BOOST_AUTO_TEST_CASE(destroying_the_context_frees_parked_handlers)
+{
+  struct session
+  {
+    explicit session(blitz::io_context& ctx, bool& gone) : inbox(ctx, 4), gone_(gone) {}
+    ~session() { gone_ = true; }
+    blitz::channel<int> inbox;
+    bool& gone_;
+  };
+  bool gone = false;
+  {
+    blitz::io_context ctx;
+    auto s = std::make_shared<session>(ctx, gone);
+    s->inbox.async_receive([s](const error_code&, int) {});
+    s.reset();
+    ctx.run_for(20ms);
+    BOOST_TEST(!gone); // the pending receive keeps it alive
+  }
+  BOOST_TEST(gone);
+}
+
 BOOST_AUTO_TEST_CASE(move_only_values_and_the_handlers_executor)
 {
   blitz::io_context ctx;
@@ -587,6 +689,8 @@ BOOST_AUTO_TEST_CASE(watch_waiters_see_the_latest_value_and_never_miss_a_change)
   BOOST_REQUIRE(seen.size() == 2u);
   BOOST_TEST(seen[0].first == 11);
   BOOST_TEST(seen[0].second == 1u);
+  BOOST_TEST(seen[1].first == 11);
+  BOOST_TEST(seen[1].second == 1u);
   // A wait naming an older version completes at once with the latest value.
   w.async_changed(1, [&](const error_code& ec, int v, std::uint64_t version) {
     BOOST_TEST(!ec);

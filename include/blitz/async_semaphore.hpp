@@ -11,7 +11,8 @@
 // Fair: while anyone waits, try_acquire fails and a release goes to the longest waiter, so a
 // stream of fresh acquirers cannot starve a queued one. Thread-safe: any thread may acquire,
 // release or cancel; handlers run through their associated executor, never inside the call
-// that started or woke them.
+// that started or woke them. Waits take no cancellation slot (bind_cancellation_slot and
+// cancel_after do not apply): cancel() ends them.
 #ifndef BLITZ_ASYNC_SEMAPHORE_HPP
 #define BLITZ_ASYNC_SEMAPHORE_HPP
 

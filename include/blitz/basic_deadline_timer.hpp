@@ -43,7 +43,15 @@ struct deadline_clock
       return (time_point::max)();
     if (d.is_special())
       return (time_point::min)();
-    return time_point(duration(d.total_microseconds()));
+    // Rounded up to the microsecond (never early) when the time type is finer.
+    std::int64_t ticks = d.ticks();
+    std::int64_t per_us = d.ticks_per_second() / 1000000;
+    if (per_us <= 1)
+      return time_point(duration(d.total_microseconds()));
+    std::int64_t us = ticks / per_us;
+    if (ticks > 0 && ticks % per_us != 0)
+      ++us;
+    return time_point(duration(us));
   }
 
 private:

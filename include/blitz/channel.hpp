@@ -17,7 +17,10 @@
 // - cancel() and destruction: every waiting send and receive fails with channel_cancelled;
 //   the buffer is kept (cancel) or destroyed (destruction).
 // - A failed receive passes a value-initialised T, as Asio does: T must be default
-//   constructible and movable.
+//   constructible and movable. try_send copies an lvalue and moves an rvalue.
+// - T's copies, moves and destructor run under the channel's lock: they must not call
+//   back into the same channel.
+// - The primitives take no cancellation slot: cancel() (or close()) ends waits.
 // Thread-safe; handlers run through their associated executor, never inside the call that
 // started or woke them.
 #ifndef BLITZ_CHANNEL_HPP
@@ -151,14 +154,9 @@ public:
   template <class V>
   bool try_send(V&& v)
   {
-    detail::op_queue done;
-    bool sent;
-    {
-      std::lock_guard<std::mutex> lock(mutex_);
-      sent = open_ && offer_locked(v, done);
-    }
-    receivers_.complete(done);
-    return sent;
+    detail::completion_batch batch(receivers_);
+    std::lock_guard<std::mutex> lock(mutex_);
+    return open_ && offer_locked(std::forward<V>(v), batch.done);
   }
 
   // handler(error_code): success once v is buffered or received, channel_closed if the
@@ -168,33 +166,33 @@ public:
   {
     using op_t = detail::channel_send_op<detail::decay_handler_t<Handler>, T>;
     op_t* o = detail::new_handler_op<op_t>(std::forward<Handler>(handler), std::forward<V>(v));
-    detail::op_queue done;
+    detail::new_op_guard guard(o);
+    detail::completion_batch batch(senders_);
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (!open_)
     {
-      std::lock_guard<std::mutex> lock(mutex_);
-      if (!open_)
-      {
-        o->ec_ = error::channel_closed;
-        senders_.ready_now(o, done);
-      }
-      else if (offer_locked(o->value_, done))
-        senders_.ready_now(o, done);
-      else
-        senders_.park(o);
+      o->ec_ = error::channel_closed;
+      guard.release();
+      senders_.ready_now(o, batch.done);
     }
-    senders_.complete(done);
+    else if (offer_locked(std::move(o->value_), batch.done))
+    {
+      guard.release();
+      senders_.ready_now(o, batch.done);
+    }
+    else
+    {
+      guard.release();
+      senders_.park(o);
+    }
   }
 
   // Takes the next value if one is there now.
   bool try_receive(T& out)
   {
-    detail::op_queue done;
-    bool got;
-    {
-      std::lock_guard<std::mutex> lock(mutex_);
-      got = take_locked(out, done);
-    }
-    senders_.complete(done);
-    return got;
+    detail::completion_batch batch(senders_);
+    std::lock_guard<std::mutex> lock(mutex_);
+    return take_locked(out, batch.done);
   }
 
   // handler(error_code, T): the next value; channel_closed once the channel is closed and
@@ -204,20 +202,20 @@ public:
   {
     using op_t = detail::channel_receive_op<detail::decay_handler_t<Handler>, T>;
     op_t* o = detail::new_handler_op<op_t>(std::forward<Handler>(handler));
-    detail::op_queue done;
+    detail::new_op_guard guard(o);
+    detail::completion_batch batch(receivers_);
+    std::lock_guard<std::mutex> lock(mutex_);
+    bool got = take_locked(o->value_, batch.done);
+    guard.release();
+    if (got)
+      receivers_.ready_now(o, batch.done);
+    else if (!open_)
     {
-      std::lock_guard<std::mutex> lock(mutex_);
-      if (take_locked(o->value_, done))
-        receivers_.ready_now(o, done);
-      else if (!open_)
-      {
-        o->ec_ = error::channel_closed;
-        receivers_.ready_now(o, done);
-      }
-      else
-        receivers_.park(o);
+      o->ec_ = error::channel_closed;
+      receivers_.ready_now(o, batch.done);
     }
-    receivers_.complete(done);
+    else
+      receivers_.park(o);
   }
 
   // No more sends. Waiting sends fail with channel_closed; receivers get what is buffered,
@@ -253,21 +251,23 @@ public:
 
 private:
   // With mutex_ held and the channel open: hands v to the longest-waiting receiver, or
-  // buffers it if there is room. Moves from v only when it returns true.
+  // buffers it if there is room (copying an lvalue, moving an rvalue). A waiter leaves its
+  // queue only once its value is in place, so a T that throws meanwhile loses no op.
   template <class V>
-  bool offer_locked(V& v, detail::op_queue& done)
+  bool offer_locked(V&& v, detail::op_queue& done)
   {
     if (!receivers_.empty())
     {
-      waiter* r = static_cast<waiter*>(receivers_.take());
-      r->value_ = std::move(v);
+      waiter* r = static_cast<waiter*>(receivers_.front());
+      r->value_ = std::forward<V>(v);
+      receivers_.take();
       r->ec_ = boost::system::error_code();
       done.push(r);
       return true;
     }
     if (buffer_.size() < capacity_)
     {
-      buffer_.push_back(std::move(v));
+      buffer_.push_back(std::forward<V>(v));
       return true;
     }
     return false;
@@ -283,8 +283,9 @@ private:
       buffer_.pop_front();
       if (!senders_.empty())
       {
-        waiter* s = static_cast<waiter*>(senders_.take());
+        waiter* s = static_cast<waiter*>(senders_.front());
         buffer_.push_back(std::move(s->value_));
+        senders_.take();
         s->ec_ = boost::system::error_code();
         done.push(s);
       }
@@ -292,8 +293,9 @@ private:
     }
     if (!senders_.empty())
     {
-      waiter* s = static_cast<waiter*>(senders_.take());
+      waiter* s = static_cast<waiter*>(senders_.front());
       out = std::move(s->value_);
+      senders_.take();
       s->ec_ = boost::system::error_code();
       done.push(s);
       return true;

@@ -10,13 +10,17 @@ namespace blitz {
 
 struct io_context_metrics
 {
-  // Handlers run: completions, posted handlers, timer waits. Counted per thread and added
-  // up when a thread waits for work, reaps, or leaves run().
+  // Handlers the scheduler ran: completions, posted handlers, timer waits (a strand's
+  // batch of handlers counts once). Counted per thread and added up when a thread waits for
+  // work, reaps, or leaves run().
   std::uint64_t handlers_run = 0;
   // I/O operations in the backend now: in the kernel (io_uring) or parked until the
   // descriptor is ready (epoll).
   std::uint64_t ops_pending = 0;
-  // I/O operations started, by kind (sockets, descriptors, files).
+  // I/O operations handed to the backend, by kind (sockets, descriptors, and files on
+  // io_uring; epoll runs regular-file I/O on the blocking pool, not counted here). One
+  // that fails before reaching it (a closed socket) is not counted; a signal_set's wait on
+  // its self-pipe counts as a readiness wait.
   std::uint64_t receives = 0; // receive, read_some on sockets, receive_from
   std::uint64_t sends = 0;    // send, write_some on sockets, send_to
   std::uint64_t reads = 0;    // descriptor and file reads

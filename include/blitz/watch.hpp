@@ -9,7 +9,9 @@
 //                               std::uint64_t version) { seen = version; ... });
 //
 // close(): waiters (and later waits with nothing newer) get channel_closed; cancel() and
-// destruction end waits with channel_cancelled. T must be copyable.
+// destruction end waits with channel_cancelled. T must be copyable and default
+// constructible (a failed wait passes a value-initialised T); its copies and destructor run
+// under the watch's lock and must not call back into it.
 #ifndef BLITZ_WATCH_HPP
 #define BLITZ_WATCH_HPP
 
@@ -91,41 +93,50 @@ public:
   // Replaces the value (a new version) and wakes every waiter with it. False once closed.
   bool send(T v)
   {
-    detail::op_queue done;
+    detail::completion_batch batch(waiters_);
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (!open_)
+      return false;
+    value_ = std::move(v);
+    ++version_;
+    // Each waiter leaves the queue once its copy is made: a copy that throws leaves the
+    // rest waiting for the next send, and those already served are still posted.
+    while (!waiters_.empty())
     {
-      std::lock_guard<std::mutex> lock(mutex_);
-      if (!open_)
-        return false;
-      value_ = std::move(v);
-      ++version_;
-      while (!waiters_.empty())
-        done.push(fill_locked(waiters_.take()));
+      fill_locked(waiters_.front());
+      batch.done.push(waiters_.take());
     }
-    waiters_.complete(done);
     return true;
   }
 
-  // handler(error_code, T value, std::uint64_t version): at once if the value is newer than
-  // `seen`, else at the next send; channel_closed once closed with nothing newer.
+  // handler(error_code, T value, std::uint64_t version): at once if the current version is
+  // not `seen`, else at the next send; channel_closed once closed with nothing newer.
   template <class Handler>
   void async_changed(std::uint64_t seen, Handler&& handler)
   {
     using op_t = detail::watch_op<detail::decay_handler_t<Handler>, T>;
     op_t* o = detail::new_handler_op<op_t>(std::forward<Handler>(handler));
-    detail::op_queue done;
+    detail::new_op_guard guard(o);
+    detail::completion_batch batch(waiters_);
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (version_ != seen)
     {
-      std::lock_guard<std::mutex> lock(mutex_);
-      if (version_ > seen)
-        waiters_.ready_now(fill_locked(o), done);
-      else if (!open_)
-      {
-        o->ec_ = error::channel_closed;
-        waiters_.ready_now(o, done);
-      }
-      else
-        waiters_.park(o);
+      // Newer (or a version this watch never had): the current value at once.
+      fill_locked(o);
+      guard.release();
+      waiters_.ready_now(o, batch.done);
     }
-    waiters_.complete(done);
+    else if (!open_)
+    {
+      o->ec_ = error::channel_closed;
+      guard.release();
+      waiters_.ready_now(o, batch.done);
+    }
+    else
+    {
+      guard.release();
+      waiters_.park(o);
+    }
   }
 
   void close()
@@ -153,13 +164,12 @@ public:
 
 private:
   // With mutex_ held: gives a waiter the current value and version.
-  detail::op* fill_locked(detail::op* base)
+  void fill_locked(detail::result_op* base)
   {
-    auto* w = static_cast<detail::channel_waiter<T>*>(static_cast<detail::result_op*>(base));
+    auto* w = static_cast<detail::channel_waiter<T>*>(base);
     w->value_ = value_;
     w->ec_ = boost::system::error_code();
     w->bytes_ = static_cast<std::size_t>(version_);
-    return w;
   }
 
   executor_type ex_;

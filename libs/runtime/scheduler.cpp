@@ -386,9 +386,9 @@ std::size_t scheduler::do_run(std::size_t max_handlers, std::int64_t deadline_ns
     __builtin_prefetch(inject_stack::run_hint(o));
     {
       handler_scope hs{*this, ti};
+      ++ti.handlers_unflushed; // before: a handler that throws has run too
       o->complete(this);
     }
-    ++ti.handlers_unflushed;
     if (ti.private_q.empty() && settle_work(ti) && out_of_work())
       stop();
     if (++n >= max_handlers)
@@ -669,6 +669,10 @@ void scheduler::expire_timers(op_queue& ready, std::int64_t now)
 
 std::int64_t scheduler::recheck_deadline(std::int64_t now, std::int64_t left) noexcept
 {
+  // An expiry the clock can never reach (time_point::max(), pos_infin) sits in the wheel
+  // like a steady timer's "never" instead of being looked at every second.
+  if (left == INT64_MAX)
+    return INT64_MAX;
   return now + (left < clock_recheck_ns ? left : clock_recheck_ns);
 }
 
@@ -798,6 +802,13 @@ void scheduler::abandon_all() noexcept
       std::lock_guard<std::mutex> lock(mutex_);
       doomed.push(shared_);
     }
+    {
+      // Without the primitives' own locks: the context is being destroyed, and no object
+      // using it may be in use meanwhile (as for every I/O object).
+      std::lock_guard<std::mutex> lock(parked_mutex_);
+      for (parked_waiters& w : parked_lists_)
+        doomed.push(w.waiting);
+    }
     if (doomed.empty())
       break;
     doomed.destroy_all();
@@ -813,6 +824,18 @@ namespace detail {
 
 static_assert(scheduler::op_kinds == static_cast<unsigned>(io_kind::wait_error) + 1,
               "count_op has a counter for every io_kind");
+
+void scheduler::adopt_parked(parked_waiters& w)
+{
+  std::lock_guard<std::mutex> lock(parked_mutex_);
+  parked_lists_.push_back(w);
+}
+
+void scheduler::release_parked(parked_waiters& w) noexcept
+{
+  std::lock_guard<std::mutex> lock(parked_mutex_);
+  parked_lists_.erase(parked_lists_.iterator_to(w));
+}
 
 void scheduler::count_op(unsigned k) noexcept
 {

@@ -31,6 +31,8 @@
 #include <blitz/detail/timer_wheel.hpp>
 #include <blitz/io_context_metrics.hpp>
 
+#include <boost/intrusive/list.hpp>
+
 #include <atomic>
 #include <condition_variable>
 #include <cstdint>
@@ -84,6 +86,14 @@ struct timer_state : wheel_entry
   std::int64_t clock_expiry = 0;
 };
 
+// Ops parked outside the scheduler's own queues, by channels and async locks (see
+// sync_waiters): listed with their scheduler so that a context destroyed while such waits
+// are pending destroys their handlers, as it does pending timer waits and I/O.
+struct parked_waiters : boost::intrusive::list_base_hook<>
+{
+  op_queue waiting;
+};
+
 class scheduler
 {
 public:
@@ -121,6 +131,9 @@ public:
   // in the shared ones.
   void count_op(unsigned k) noexcept;
   io_context_metrics metrics() const;
+
+  void adopt_parked(parked_waiters& w);
+  void release_parked(parked_waiters& w) noexcept;
   // No other thread is inside run() (a hint: a thread may join at any moment).
   bool one_runner() const noexcept { return runners_.load(std::memory_order_relaxed) <= 1; }
 
@@ -221,6 +234,12 @@ private:
     waits_.fetch_add(1, std::memory_order_relaxed);
     wait_ns_.fetch_add(static_cast<std::uint64_t>(ns > 0 ? ns : 0), std::memory_order_relaxed);
   }
+  // Lock order: parked_mutex_ is taken alone (abandon_all moves the parked ops out under it
+  // and destroys them after releasing it, since their handlers may destroy primitives).
+  std::mutex parked_mutex_;
+  boost::intrusive::list<parked_waiters, boost::intrusive::constant_time_size<false>>
+      parked_lists_;
+
   char pad_before_metrics_[64];
   std::atomic<std::uint64_t> handlers_run_{0};
   std::atomic<std::uint64_t> waits_{0};

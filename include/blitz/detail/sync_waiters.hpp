@@ -6,6 +6,8 @@
 // into a local queue under the mutex and posted after it is released: the scheduler's
 // queues are never touched with a primitive's lock held, and a handler never runs inside
 // the call that woke it (nor inside the initiating call, even when it can complete at once).
+// The list is registered with the scheduler, which destroys the parked ops if the context is
+// destroyed first.
 #ifndef BLITZ_DETAIL_SYNC_WAITERS_HPP
 #define BLITZ_DETAIL_SYNC_WAITERS_HPP
 
@@ -20,26 +22,29 @@
 namespace blitz {
 namespace detail {
 
-class sync_waiters
+class sync_waiters : private parked_waiters
 {
 public:
-  explicit sync_waiters(scheduler& s) noexcept : sched_(&s) {}
+  explicit sync_waiters(scheduler& s) : sched_(&s) { s.adopt_parked(*this); }
+  ~sync_waiters() { sched_->release_parked(*this); }
+  sync_waiters(const sync_waiters&) = delete;
+  sync_waiters& operator=(const sync_waiters&) = delete;
 
   scheduler& sched() const noexcept { return *sched_; }
 
   // With the primitive's mutex held.
-  bool empty() const noexcept { return waiting_.empty(); }
+  bool empty() const noexcept { return waiting.empty(); }
   void park(op* o) noexcept
   {
     sched_->work_started();
-    waiting_.push(o);
+    waiting.push(o);
   }
-  result_op* front() noexcept { return static_cast<result_op*>(waiting_.front()); }
-  result_op* take() noexcept { return static_cast<result_op*>(waiting_.pop()); }
+  result_op* front() noexcept { return static_cast<result_op*>(waiting.front()); }
+  result_op* take() noexcept { return static_cast<result_op*>(waiting.pop()); }
   std::size_t wake_all(op_queue& done, const boost::system::error_code& ec) noexcept
   {
     std::size_t n = 0;
-    while (!waiting_.empty())
+    while (!waiting.empty())
     {
       result_op* o = take();
       o->ec_ = ec;
@@ -61,7 +66,43 @@ public:
 
 private:
   scheduler* sched_;
-  op_queue waiting_;
+};
+
+// Ops woken under a primitive's mutex, posted when this goes out of scope (declare it
+// before the lock, so that happens after the unlock). Posted on an exception too: an op
+// moved here is complete and its work counted, so it must reach the scheduler even if a
+// later step (a value whose move or copy throws) fails.
+class completion_batch
+{
+public:
+  explicit completion_batch(sync_waiters& w) noexcept : w_(w) {}
+  ~completion_batch() { w_.complete(done); }
+  completion_batch(const completion_batch&) = delete;
+  completion_batch& operator=(const completion_batch&) = delete;
+
+  op_queue done;
+
+private:
+  sync_waiters& w_;
+};
+
+// Owns a freshly allocated op until it is parked or queued: an exception in between
+// destroys it (and its handler) instead of leaking it.
+class new_op_guard
+{
+public:
+  explicit new_op_guard(op* o) noexcept : o_(o) {}
+  ~new_op_guard()
+  {
+    if (o_)
+      o_->destroy();
+  }
+  new_op_guard(const new_op_guard&) = delete;
+  new_op_guard& operator=(const new_op_guard&) = delete;
+  void release() noexcept { o_ = nullptr; }
+
+private:
+  op* o_;
 };
 
 } // namespace detail
