@@ -16,6 +16,7 @@
 #include <blitz/basic_streambuf.hpp>
 #include <blitz/basic_waitable_timer.hpp>
 #include <blitz/bind_allocator.hpp>
+#include <blitz/broadcast.hpp>
 #include <blitz/bind_cancellation_slot.hpp>
 #include <blitz/bind_executor.hpp>
 #include <blitz/buffer.hpp>

@@ -713,3 +713,144 @@ BOOST_AUTO_TEST_CASE(watch_waiters_see_the_latest_value_and_never_miss_a_change)
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(broadcast_suite)
+
+BOOST_AUTO_TEST_CASE(every_receiver_gets_every_value_sent_after_it_subscribed)
+{
+  blitz::io_context ctx;
+  blitz::broadcast<int> bus(ctx, 8);
+  bus.send(-1); // before anyone subscribed: nobody gets it
+  auto a = bus.subscribe();
+  auto b = bus.subscribe();
+  std::vector<int> got_a, got_b;
+  std::function<void()> recv_a = [&] {
+    a.async_receive([&](const error_code& ec, int v) {
+      if (ec)
+        return;
+      got_a.push_back(v);
+      recv_a();
+    });
+  };
+  recv_a(); // waiting before the sends
+  for (int i = 0; i < 5; ++i)
+    BOOST_TEST(bus.send(i));
+  std::function<void()> recv_b = [&] {
+    b.async_receive([&](const error_code& ec, int v) {
+      if (ec)
+        return;
+      got_b.push_back(v);
+      recv_b();
+    });
+  };
+  recv_b(); // starts after the sends: catches up from the kept values
+  ctx.run_for(50ms);
+  BOOST_TEST((got_a == std::vector<int>{0, 1, 2, 3, 4}));
+  BOOST_TEST((got_b == std::vector<int>{0, 1, 2, 3, 4}));
+  bus.close();
+  ctx.restart();
+  ctx.run();
+}
+
+BOOST_AUTO_TEST_CASE(a_slow_receiver_is_told_it_lagged_then_resumes)
+{
+  blitz::io_context ctx;
+  blitz::broadcast<int> bus(ctx, 3);
+  auto rx = bus.subscribe();
+  for (int i = 0; i < 10; ++i)
+    bus.send(i); // only 7, 8, 9 are kept
+  std::vector<error_code> ecs;
+  std::vector<int> got;
+  std::function<void()> recv = [&] {
+    rx.async_receive([&](const error_code& ec, int v) {
+      ecs.push_back(ec);
+      if (ec == blitz::error::channel_closed)
+        return;
+      if (!ec)
+        got.push_back(v);
+      recv();
+    });
+  };
+  recv();
+  bus.close();
+  ctx.run();
+  BOOST_REQUIRE(ecs.size() == 5u);
+  BOOST_TEST((ecs[0] == blitz::error::channel_lagged));
+  BOOST_TEST((got == std::vector<int>{7, 8, 9}));
+  BOOST_TEST((ecs[4] == blitz::error::channel_closed));
+  BOOST_TEST(!bus.send(10));
+}
+
+BOOST_AUTO_TEST_CASE(one_receive_at_a_time_and_leaving_cancels_it)
+{
+  blitz::io_context ctx;
+  blitz::broadcast<std::string> bus(ctx, 4);
+  std::vector<error_code> ecs;
+  {
+    auto rx = bus.subscribe();
+    auto other = bus.subscribe();
+    other.async_receive([&](const error_code& ec, std::string) { ecs.push_back(ec); });
+    rx.async_receive([&](const error_code& ec, std::string) { ecs.push_back(ec); });
+    rx.async_receive([&](const error_code& ec, std::string) { ecs.push_back(ec); });
+    ctx.run_for(20ms);
+    BOOST_REQUIRE(ecs.size() == 1u);
+    BOOST_TEST((ecs[0] == blitz::error::already_started));
+    // Leaving scope destroys both receivers: each pending receive ends with
+    // channel_cancelled, and a later send has nobody left to wake.
+  }
+  BOOST_TEST(bus.send("late"));
+  ctx.restart();
+  ctx.run();
+  BOOST_REQUIRE(ecs.size() == 3u);
+  BOOST_TEST((ecs[1] == blitz::error::channel_cancelled));
+  BOOST_TEST((ecs[2] == blitz::error::channel_cancelled));
+}
+
+// Two threads: a sender and receivers on both; every receiver sees the same sequence.
+BOOST_AUTO_TEST_CASE(receivers_on_two_threads_see_the_same_sequence)
+{
+  blitz::io_context ctx;
+  blitz::broadcast<int> bus(ctx, 4096);
+  const int values = 3000, receivers = 3;
+  std::vector<decltype(bus.subscribe())> rxs;
+  for (int r = 0; r < receivers; ++r)
+    rxs.push_back(bus.subscribe());
+  std::vector<std::vector<int>> got(receivers);
+  std::atomic<int> errors{0}, closed{0};
+  std::vector<std::function<void()>> recv(receivers);
+  for (int r = 0; r < receivers; ++r)
+    recv[r] = [&, r] {
+      rxs[r].async_receive([&, r](const error_code& ec, int v) {
+        if (ec)
+        {
+          if (ec == blitz::error::channel_closed)
+            ++closed;
+          else
+            ++errors;
+          return;
+        }
+        got[r].push_back(v); // one receive at a time per receiver: no overlap on got[r]
+        recv[r]();
+      });
+    };
+  for (int r = 0; r < receivers; ++r)
+    blitz::post(ctx, recv[r]);
+  std::thread sender([&] {
+    for (int i = 0; i < values; ++i)
+      bus.send(i);
+    bus.close();
+  });
+  std::thread t([&] { ctx.run(); });
+  ctx.run();
+  t.join();
+  sender.join();
+  BOOST_TEST(errors.load() == 0);
+  BOOST_TEST(closed.load() == receivers);
+  std::vector<int> all(values);
+  for (int i = 0; i < values; ++i)
+    all[static_cast<std::size_t>(i)] = i;
+  for (int r = 0; r < receivers; ++r)
+    BOOST_TEST((got[static_cast<std::size_t>(r)] == all));
+}
+
+BOOST_AUTO_TEST_SUITE_END()

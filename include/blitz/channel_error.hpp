@@ -13,7 +13,10 @@ namespace error {
 enum channel_errors
 {
   channel_closed = 1,   // closed: no more sends, and nothing left to receive
-  channel_cancelled = 2 // cancel() or the channel's destruction
+  channel_cancelled = 2, // cancel() or the channel's destruction
+  // broadcast: the receiver fell more than the capacity behind; the values it missed are
+  // gone and its next receive gets the oldest value still kept (blitz's own addition).
+  channel_lagged = 3
 };
 
 namespace detail {
@@ -33,6 +36,8 @@ public:
       return "Channel closed";
     case channel_cancelled:
       return "Channel cancelled";
+    case channel_lagged:
+      return "Receiver lagged behind: values were dropped";
     default:
       return "blitz.channel error";
     }

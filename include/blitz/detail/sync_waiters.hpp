@@ -40,6 +40,8 @@ public:
     waiting.push(o);
   }
   result_op* front() noexcept { return static_cast<result_op*>(waiting.front()); }
+  // Puts back an op taken out while it was parked (its work is still counted).
+  void repark(op* o) noexcept { waiting.push(o); }
   result_op* take() noexcept { return static_cast<result_op*>(waiting.pop()); }
   std::size_t wake_all(op_queue& done, const boost::system::error_code& ec) noexcept
   {
