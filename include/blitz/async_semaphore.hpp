@@ -103,17 +103,7 @@ public:
   }
 
   // Every queued acquire completes with operation_aborted; returns how many.
-  std::size_t cancel()
-  {
-    detail::op_queue done;
-    std::size_t n;
-    {
-      std::lock_guard<std::mutex> lock(mutex_);
-      n = waiters_.wake_all(done, error::operation_aborted);
-    }
-    waiters_.complete(done);
-    return n;
-  }
+  std::size_t cancel() { return detail::wake_all_posted(waiters_, mutex_, error::operation_aborted); }
 
 private:
   executor_type ex_;

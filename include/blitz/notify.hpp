@@ -72,28 +72,11 @@ public:
   // Returns how many waiters it woke.
   std::size_t notify_all()
   {
-    detail::op_queue done;
-    std::size_t n;
-    {
-      std::lock_guard<std::mutex> lock(mutex_);
-      n = waiters_.wake_all(done, boost::system::error_code());
-    }
-    waiters_.complete(done);
-    return n;
+    return detail::wake_all_posted(waiters_, mutex_, boost::system::error_code());
   }
 
   // Every queued wait completes with operation_aborted; a stored permit stays.
-  std::size_t cancel()
-  {
-    detail::op_queue done;
-    std::size_t n;
-    {
-      std::lock_guard<std::mutex> lock(mutex_);
-      n = waiters_.wake_all(done, error::operation_aborted);
-    }
-    waiters_.complete(done);
-    return n;
-  }
+  std::size_t cancel() { return detail::wake_all_posted(waiters_, mutex_, error::operation_aborted); }
 
 private:
   executor_type ex_;

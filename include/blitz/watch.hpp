@@ -150,17 +150,7 @@ public:
     waiters_.complete(done);
   }
 
-  std::size_t cancel()
-  {
-    detail::op_queue done;
-    std::size_t n;
-    {
-      std::lock_guard<std::mutex> lock(mutex_);
-      n = waiters_.wake_all(done, error::channel_cancelled);
-    }
-    waiters_.complete(done);
-    return n;
-  }
+  std::size_t cancel() { return detail::wake_all_posted(waiters_, mutex_, error::channel_cancelled); }
 
 private:
   // With mutex_ held: gives a waiter the current value and version.

@@ -18,6 +18,7 @@
 #include <boost/system/error_code.hpp>
 
 #include <cstddef>
+#include <mutex>
 
 namespace blitz {
 namespace detail {
@@ -87,6 +88,16 @@ public:
 private:
   sync_waiters& w_;
 };
+
+// Under `m` (the primitive's mutex), wakes every parked op with ec; posts them after the
+// unlock. Returns how many there were.
+inline std::size_t wake_all_posted(sync_waiters& w, std::mutex& m,
+                                   const boost::system::error_code& ec)
+{
+  completion_batch batch(w);
+  std::lock_guard<std::mutex> lock(m);
+  return w.wake_all(batch.done, ec);
+}
 
 // Owns a freshly allocated op until it is parked or queued: an exception in between
 // destroys it (and its handler) instead of leaking it.
