@@ -11,6 +11,7 @@
 #include <stdexcept>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 using boost::system::error_code;
@@ -448,6 +449,22 @@ BOOST_AUTO_TEST_CASE(destroying_the_context_frees_parked_handlers)
   BOOST_TEST(gone);
 }
 
+// Against the rules (an io_context should outlive its objects), but idle primitives have
+// always survived it: destroying them afterwards must not reach into the dead context.
+BOOST_AUTO_TEST_CASE(an_idle_primitive_may_be_destroyed_after_its_context)
+{
+  std::unique_ptr<blitz::io_context> ctx(new blitz::io_context);
+  std::unique_ptr<blitz::channel<int>> ch(new blitz::channel<int>(*ctx, 1));
+  std::unique_ptr<blitz::async_mutex> m(new blitz::async_mutex(*ctx));
+  BOOST_TEST(ch->try_send(1));
+  ctx.reset();
+  int v = 0;
+  BOOST_TEST(ch->try_receive(v)); // nothing to wake: the context is not needed
+  BOOST_TEST(v == 1);
+  m.reset(); // ASan would catch any touch of the freed context here and below
+  ch.reset();
+}
+
 BOOST_AUTO_TEST_CASE(move_only_values_and_the_handlers_executor)
 {
   blitz::io_context ctx;
@@ -804,6 +821,39 @@ BOOST_AUTO_TEST_CASE(one_receive_at_a_time_and_leaving_cancels_it)
   BOOST_REQUIRE(ecs.size() == 3u);
   BOOST_TEST((ecs[1] == blitz::error::channel_cancelled));
   BOOST_TEST((ecs[2] == blitz::error::channel_cancelled));
+}
+
+// Receivers share the broadcast's state: one that outlives the broadcast is told it closed,
+// and destroying it afterwards touches nothing freed.
+BOOST_AUTO_TEST_CASE(a_receiver_may_outlive_its_broadcast)
+{
+  blitz::io_context ctx;
+  std::vector<error_code> ecs;
+  std::vector<int> got;
+  {
+    decltype(std::declval<blitz::broadcast<int>&>().subscribe()) rx;
+    {
+      blitz::broadcast<int> bus(ctx, 4);
+      rx = bus.subscribe();
+      bus.send(1);
+      rx.async_receive([&](const error_code& ec, int v) {
+        ecs.push_back(ec);
+        got.push_back(v);
+      });
+      auto waiting = bus.subscribe();
+      waiting.async_receive([&](const error_code& ec, int) { ecs.push_back(ec); });
+      rx = std::move(waiting); // the old rx had no receive waiting; this one has
+    } // the broadcast goes: the waiting receive ends with channel_closed
+    ctx.run();
+    rx.async_receive([&](const error_code& ec, int) { ecs.push_back(ec); });
+    ctx.restart();
+    ctx.run();
+  }
+  BOOST_REQUIRE(ecs.size() == 3u);
+  BOOST_TEST(!ecs[0]);
+  BOOST_TEST(got[0] == 1);
+  BOOST_TEST((ecs[1] == blitz::error::channel_closed));
+  BOOST_TEST((ecs[2] == blitz::error::channel_closed));
 }
 
 // Two threads: a sender and receivers on both; every receiver sees the same sequence.

@@ -48,6 +48,20 @@ class channel_waiter : public result_op
 public:
   T value_;
 
+  // For an op's completion: moves the value out and frees the op (before the handler runs,
+  // as every op does), freeing it even if the move throws.
+  template <class Op, class Alloc>
+  static T take_and_free(Op* self, const Alloc& alloc)
+  {
+    struct freer
+    {
+      Op* o;
+      const Alloc& a;
+      ~freer() { delete_op_with(o, a); }
+    } f{self, alloc};
+    return T(std::move(self->value_));
+  }
+
 protected:
   template <class... Args>
   channel_waiter(func_type f, Args&&... args) : result_op(f), value_(std::forward<Args>(args)...)
@@ -98,11 +112,15 @@ private:
     channel_receive_op* self = static_cast<channel_receive_op*>(base);
     auto alloc = get_associated_allocator(self->handler_);
     Handler handler(std::move(self->handler_));
+    if (!owner)
+    {
+      // Destroyed, not completed: nothing moves (destruction paths are noexcept).
+      delete_op_with(self, alloc);
+      return;
+    }
     boost::system::error_code ec = self->ec_;
-    T value(std::move(self->value_));
-    delete_op_with(self, alloc);
-    if (owner)
-      invoke_handler(handler, ec, std::move(value));
+    T value = channel_receive_op::take_and_free(self, alloc);
+    invoke_handler(handler, ec, std::move(value));
   }
 
   Handler handler_;
@@ -279,8 +297,8 @@ private:
   {
     if (!buffer_.empty())
     {
-      out = std::move(buffer_.front());
-      buffer_.pop_front();
+      // Refill first (briefly one over capacity, which offer_locked tolerates): if that
+      // throws, nothing has been taken yet.
       if (!senders_.empty())
       {
         waiter* s = static_cast<waiter*>(senders_.front());
@@ -289,6 +307,8 @@ private:
         s->ec_ = boost::system::error_code();
         done.push(s);
       }
+      out = std::move(buffer_.front());
+      buffer_.pop_front();
       return true;
     }
     if (!senders_.empty())

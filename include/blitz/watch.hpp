@@ -11,7 +11,9 @@
 // close(): waiters (and later waits with nothing newer) get channel_closed; cancel() and
 // destruction end waits with channel_cancelled. T must be copyable and default
 // constructible (a failed wait passes a value-initialised T); its copies and destructor run
-// under the watch's lock and must not call back into it.
+// under the watch's lock and must not call back into it. If a copy throws in send(), the
+// new value stands and the exception propagates; waiters not yet served get it with the
+// next send.
 #ifndef BLITZ_WATCH_HPP
 #define BLITZ_WATCH_HPP
 
@@ -42,12 +44,15 @@ private:
     watch_op* self = static_cast<watch_op*>(base);
     auto alloc = get_associated_allocator(self->handler_);
     Handler handler(std::move(self->handler_));
+    if (!owner)
+    {
+      delete_op_with(self, alloc); // destroyed, not completed: nothing moves
+      return;
+    }
     boost::system::error_code ec = self->ec_;
-    T value(std::move(self->value_));
     std::uint64_t version = self->bytes_;
-    delete_op_with(self, alloc);
-    if (owner)
-      invoke_handler(handler, ec, std::move(value), version);
+    T value = watch_op::take_and_free(self, alloc);
+    invoke_handler(handler, ec, std::move(value), version);
   }
 
   Handler handler_;

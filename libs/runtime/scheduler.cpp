@@ -814,6 +814,10 @@ void scheduler::abandon_all() noexcept
     doomed.destroy_all();
     backend_->shutdown();
   }
+  // Primitives that outlive the context (against the rules, but they used to survive it
+  // when idle) must not reach back into it: unlinked, they skip release_parked.
+  std::lock_guard<std::mutex> lock(parked_mutex_);
+  parked_lists_.clear();
 }
 
 } // namespace detail

@@ -27,7 +27,12 @@ class sync_waiters : private parked_waiters
 {
 public:
   explicit sync_waiters(scheduler& s) : sched_(&s) { s.adopt_parked(*this); }
-  ~sync_waiters() { sched_->release_parked(*this); }
+  ~sync_waiters()
+  {
+    // Unlinked when the context was destroyed first (see scheduler::abandon_all).
+    if (is_linked())
+      sched_->release_parked(*this);
+  }
   sync_waiters(const sync_waiters&) = delete;
   sync_waiters& operator=(const sync_waiters&) = delete;
 
