@@ -74,39 +74,28 @@ public:
 
   void read_unlock()
   {
-    detail::op_queue done;
-    {
-      std::lock_guard<std::mutex> lock(mutex_);
-      if (reading_ > 0)
-        --reading_;
-      grant_locked(done);
-    }
-    readers_.complete(done);
+    detail::completion_batch batch(readers_);
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (reading_ > 0)
+      --reading_;
+    grant_locked(batch.done);
   }
 
   void write_unlock()
   {
-    detail::op_queue done;
-    {
-      std::lock_guard<std::mutex> lock(mutex_);
-      writing_ = false;
-      grant_locked(done);
-    }
-    readers_.complete(done);
+    detail::completion_batch batch(readers_);
+    std::lock_guard<std::mutex> lock(mutex_);
+    writing_ = false;
+    grant_locked(batch.done);
   }
 
   // Every queued locker completes with operation_aborted; holders keep the lock.
   std::size_t cancel()
   {
-    detail::op_queue done;
-    std::size_t n;
-    {
-      std::lock_guard<std::mutex> lock(mutex_);
-      n = readers_.wake_all(done, error::operation_aborted) +
-          writers_.wake_all(done, error::operation_aborted);
-    }
-    readers_.complete(done);
-    return n;
+    detail::completion_batch batch(readers_);
+    std::lock_guard<std::mutex> lock(mutex_);
+    return readers_.wake_all(batch.done, error::operation_aborted) +
+           writers_.wake_all(batch.done, error::operation_aborted);
   }
 
 private:
@@ -115,16 +104,13 @@ private:
   {
     using op_t = detail::ec_op<detail::decay_handler_t<Handler>>;
     op_t* o = detail::new_handler_op<op_t>(std::forward<Handler>(handler));
-    detail::op_queue done;
-    {
-      std::lock_guard<std::mutex> lock(mutex_);
-      // A parked locker's place in the common order of arrival, kept in its (otherwise
-      // unused) byte count: the two queues are merged by it.
-      o->bytes_ = next_ticket_++;
-      queue.park(o);
-      grant_locked(done);
-    }
-    readers_.complete(done);
+    detail::completion_batch batch(readers_);
+    std::lock_guard<std::mutex> lock(mutex_);
+    // A parked locker's place in the common order of arrival, kept in its (otherwise
+    // unused) byte count: the two queues are merged by it.
+    o->bytes_ = next_ticket_++;
+    queue.park(o);
+    grant_locked(batch.done);
   }
 
   // With mutex_ held: lets in whoever is first in arrival order while the lock allows it.

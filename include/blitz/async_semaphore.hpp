@@ -71,35 +71,29 @@ public:
   {
     using op_t = detail::ec_op<detail::decay_handler_t<Handler>>;
     op_t* o = detail::new_handler_op<op_t>(std::forward<Handler>(handler));
-    detail::op_queue done;
+    detail::completion_batch batch(waiters_);
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (permits_ > 0 && waiters_.empty())
     {
-      std::lock_guard<std::mutex> lock(mutex_);
-      if (permits_ > 0 && waiters_.empty())
-      {
-        --permits_;
-        waiters_.ready_now(o, done);
-      }
-      else
-        waiters_.park(o);
+      --permits_;
+      waiters_.ready_now(o, batch.done);
     }
-    waiters_.complete(done);
+    else
+      waiters_.park(o);
   }
 
   // Returns n permits: the longest waiters get them first, the rest stay free.
   void release(std::size_t n = 1)
   {
-    detail::op_queue done;
+    detail::completion_batch batch(waiters_);
+    std::lock_guard<std::mutex> lock(mutex_);
+    for (; n > 0 && !waiters_.empty(); --n)
     {
-      std::lock_guard<std::mutex> lock(mutex_);
-      for (; n > 0 && !waiters_.empty(); --n)
-      {
-        detail::result_op* o = waiters_.take();
-        o->ec_ = boost::system::error_code();
-        done.push(o);
-      }
-      permits_ += n;
+      detail::result_op* o = waiters_.take();
+      o->ec_ = boost::system::error_code();
+      batch.done.push(o);
     }
-    waiters_.complete(done);
+    permits_ += n;
   }
 
   // Every queued acquire completes with operation_aborted; returns how many.

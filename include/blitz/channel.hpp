@@ -240,31 +240,23 @@ public:
   // then channel_closed.
   void close()
   {
-    detail::op_queue done;
-    {
-      std::lock_guard<std::mutex> lock(mutex_);
-      if (!open_)
-        return;
-      open_ = false;
-      senders_.wake_all(done, error::channel_closed);
-      // Receivers wait only while the buffer is empty: nothing more will come for them.
-      receivers_.wake_all(done, error::channel_closed);
-    }
-    senders_.complete(done);
+    detail::completion_batch batch(senders_);
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (!open_)
+      return;
+    open_ = false;
+    senders_.wake_all(batch.done, error::channel_closed);
+    // Receivers wait only while the buffer is empty: nothing more will come for them.
+    receivers_.wake_all(batch.done, error::channel_closed);
   }
 
   // Every waiting send and receive fails with channel_cancelled; buffered values stay.
   std::size_t cancel()
   {
-    detail::op_queue done;
-    std::size_t n;
-    {
-      std::lock_guard<std::mutex> lock(mutex_);
-      n = senders_.wake_all(done, error::channel_cancelled) +
-          receivers_.wake_all(done, error::channel_cancelled);
-    }
-    senders_.complete(done);
-    return n;
+    detail::completion_batch batch(senders_);
+    std::lock_guard<std::mutex> lock(mutex_);
+    return senders_.wake_all(batch.done, error::channel_cancelled) +
+           receivers_.wake_all(batch.done, error::channel_cancelled);
   }
 
 private:

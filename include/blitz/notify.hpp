@@ -38,35 +38,29 @@ public:
   {
     using op_t = detail::ec_op<detail::decay_handler_t<Handler>>;
     op_t* o = detail::new_handler_op<op_t>(std::forward<Handler>(handler));
-    detail::op_queue done;
+    detail::completion_batch batch(waiters_);
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (permit_)
     {
-      std::lock_guard<std::mutex> lock(mutex_);
-      if (permit_)
-      {
-        permit_ = false;
-        waiters_.ready_now(o, done);
-      }
-      else
-        waiters_.park(o);
+      permit_ = false;
+      waiters_.ready_now(o, batch.done);
     }
-    waiters_.complete(done);
+    else
+      waiters_.park(o);
   }
 
   void notify_one()
   {
-    detail::op_queue done;
+    detail::completion_batch batch(waiters_);
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (waiters_.empty())
+      permit_ = true;
+    else
     {
-      std::lock_guard<std::mutex> lock(mutex_);
-      if (waiters_.empty())
-        permit_ = true;
-      else
-      {
-        detail::result_op* o = waiters_.take();
-        o->ec_ = boost::system::error_code();
-        done.push(o);
-      }
+      detail::result_op* o = waiters_.take();
+      o->ec_ = boost::system::error_code();
+      batch.done.push(o);
     }
-    waiters_.complete(done);
   }
 
   // Returns how many waiters it woke.

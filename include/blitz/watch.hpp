@@ -146,13 +146,10 @@ public:
 
   void close()
   {
-    detail::op_queue done;
-    {
-      std::lock_guard<std::mutex> lock(mutex_);
-      open_ = false;
-      waiters_.wake_all(done, error::channel_closed);
-    }
-    waiters_.complete(done);
+    detail::completion_batch batch(waiters_);
+    std::lock_guard<std::mutex> lock(mutex_);
+    open_ = false;
+    waiters_.wake_all(batch.done, error::channel_closed);
   }
 
   std::size_t cancel() { return detail::wake_all_posted(waiters_, mutex_, error::channel_cancelled); }

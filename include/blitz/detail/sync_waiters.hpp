@@ -36,8 +36,6 @@ public:
   sync_waiters(const sync_waiters&) = delete;
   sync_waiters& operator=(const sync_waiters&) = delete;
 
-  scheduler& sched() const noexcept { return *sched_; }
-
   // With the primitive's mutex held.
   bool empty() const noexcept { return waiting.empty(); }
   void park(op* o) noexcept
