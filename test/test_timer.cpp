@@ -297,6 +297,45 @@ BOOST_AUTO_TEST_CASE(timer_armed_from_other_thread_wakes_sleeping_run)
   BOOST_TEST((steady::now() - start < 5s));
 }
 
+BOOST_AUTO_TEST_CASE(timer_armed_from_other_thread_wakes_run_with_no_timer_armed)
+{
+  // The reaper skips the timer wheel while no timer is armed and sleeps with no deadline;
+  // the first timer, armed from another thread, must still wake it and fire on time. Run on
+  // both kinds of context: a single-thread one waits in the ring (DEFER_TASKRUN), a default
+  // one may wait there or on the condition variable.
+  for (bool single : {false, true})
+  {
+    blitz::io_context::options o;
+    o.single_thread = single;
+    blitz::io_context ctx(o);
+    auto guard = blitz::make_work_guard(ctx);
+    blitz::steady_timer t(ctx);
+    std::atomic<int> fired{0};
+    steady::time_point fired_at{};
+    for (int round = 0; round < 3; ++round)
+    {
+      std::thread th([&] {
+        std::this_thread::sleep_for(30ms); // the runner is asleep by now
+        t.expires_after(10ms);
+        t.async_wait([&](const boost::system::error_code& ec) {
+          if (!ec)
+            ++fired;
+          fired_at = steady::now();
+          ctx.stop();
+        });
+      });
+      auto start = steady::now();
+      ctx.run_for(3s);
+      th.join();
+      ctx.restart();
+      // A missed wakeup would fire the timer only when run_for's deadline ends the wait.
+      BOOST_TEST(fired.load() == round + 1);
+      BOOST_TEST((fired_at - start < 2s));
+      BOOST_TEST((fired_at - start >= 40ms));
+    }
+  }
+}
+
 BOOST_AUTO_TEST_CASE(many_timers_arm_and_cancel)
 {
   blitz::io_context ctx;

@@ -12,6 +12,7 @@
 // no event batch that might still name it is being processed.
 #include <blitz/detail/backend.hpp>
 #include <blitz/detail/buffer_pool_impl.hpp>
+#include <blitz/detail/futex_mutex.hpp>
 #include <blitz/detail/multishot_op.hpp>
 #include <blitz/detail/scheduler.hpp>
 #include <blitz/detail/slab_pool.hpp>
@@ -38,8 +39,9 @@ struct epoll_descriptor
 {
   // Guards the queues. Held while parked ops are performed, so an op never runs twice
   // and per-direction FIFO order holds. Lock order: a descriptor's mutex, then
-  // epoll_backend::mutex_ (only in deregister), never the scheduler's.
-  std::mutex mutex;
+  // epoll_backend::mutex_ (only in deregister), never the scheduler's. A futex_mutex: it is
+  // taken for every op and every readiness event, and it is 4 bytes per descriptor, not 40.
+  futex_mutex mutex;
   op_queue queues[3]; // indexed by io_direction
   readiness ready;
   bool closed = false; // mutex
@@ -254,7 +256,7 @@ void epoll_backend::deregister_descriptor(descriptor_state* ds) noexcept
   epoll_descriptor* d = static_cast<epoll_descriptor*>(ds);
   op_queue aborted;
   {
-    std::lock_guard<std::mutex> lock(d->mutex);
+    std::lock_guard<futex_mutex> lock(d->mutex);
     d->closed = true;
     d->ready.shutdown();
     for (op_queue& q : d->queues)
@@ -315,7 +317,7 @@ void epoll_backend::start_op(descriptor_state* ds, io_op* o)
   std::unique_lock<std::mutex> dl(deadline_mutex_, std::defer_lock);
   if (o->deadline_ns_ >= 0)
     dl.lock();
-  std::unique_lock<std::mutex> lock(d->mutex);
+  std::unique_lock<futex_mutex> lock(d->mutex);
   op_queue out; // results of a multishot op, and the op itself if it finished at once
   if (d->closed)
   {
@@ -416,7 +418,7 @@ void epoll_backend::perform_starved(op_queue& done, op_queue& ready)
   for (epoll_descriptor* d : list)
   {
     {
-      std::lock_guard<std::mutex> lock(d->mutex);
+      std::lock_guard<futex_mutex> lock(d->mutex);
       op_queue& q = d->queues[static_cast<int>(io_direction::read)];
       if (!q.empty())
         unstarve(static_cast<io_op*>(q.front()));
@@ -430,7 +432,7 @@ void epoll_backend::cancel_ops(descriptor_state* ds) noexcept
   epoll_descriptor* d = static_cast<epoll_descriptor*>(ds);
   op_queue aborted;
   {
-    std::lock_guard<std::mutex> lock(d->mutex);
+    std::lock_guard<futex_mutex> lock(d->mutex);
     for (op_queue& q : d->queues)
       while (!q.empty())
       {
@@ -450,7 +452,7 @@ void epoll_backend::cancel_op(descriptor_state* ds, io_op* target) noexcept
   epoll_descriptor* d = static_cast<epoll_descriptor*>(ds);
   bool found = false;
   {
-    std::lock_guard<std::mutex> lock(d->mutex);
+    std::lock_guard<futex_mutex> lock(d->mutex);
     // Only a parked op can be cancelled; one already performed is queued to run with its
     // real result.
     op_queue& q = d->queues[static_cast<int>(target->direction())];
@@ -512,7 +514,7 @@ void epoll_backend::expire_deadlines(op_queue& ready) noexcept
     expired.pop_front();
     armed_deadlines_.fetch_sub(1, std::memory_order_relaxed);
     epoll_descriptor* d = static_cast<epoll_descriptor*>(o->desc_);
-    std::lock_guard<std::mutex> lock(d->mutex);
+    std::lock_guard<futex_mutex> lock(d->mutex);
     // Still parked (an op that was performed had its deadline disarmed before it could be
     // handed out, under deadline_mutex_, so it cannot be here).
     op_queue& q = d->queues[static_cast<int>(o->direction())];
@@ -541,7 +543,7 @@ void epoll_backend::expire_deadlines(op_queue& ready) noexcept
 // done: ops that finished (their deadlines still armed); ready: a multishot op's results.
 void epoll_backend::perform_parked(epoll_descriptor* d, op_queue& done, op_queue& ready)
 {
-  std::lock_guard<std::mutex> lock(d->mutex);
+  std::lock_guard<futex_mutex> lock(d->mutex);
   if (d->closed)
     return;
   for (int i = 0; i < 3; ++i)
@@ -661,7 +663,7 @@ void epoll_backend::shutdown() noexcept
     std::lock_guard<std::mutex> lock(mutex_);
     for (epoll_descriptor& d : live_)
     {
-      std::lock_guard<std::mutex> dl(d.mutex);
+      std::lock_guard<futex_mutex> dl(d.mutex);
       for (op_queue& q : d.queues)
         while (!q.empty())
         {

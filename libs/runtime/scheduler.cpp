@@ -56,7 +56,10 @@ struct alignas(64) thread_info
   // and none on a line other runners write.
   std::uint64_t handlers_unflushed = 0;
   std::uint32_t ops_unflushed[scheduler::op_kinds] = {};
-  bool ops_counted = false;
+  std::uint32_t kinds_unflushed = 0; // bit k set: ops_unflushed[k] != 0
+  // Blocking waits and the time spent in them, likewise.
+  std::uint64_t waits_unflushed = 0;
+  std::uint64_t wait_ns_unflushed = 0;
 };
 
 namespace {
@@ -407,7 +410,7 @@ std::size_t scheduler::do_run(std::size_t max_handlers, std::int64_t deadline_ns
       {
         reaper_active_ = true;
         lock.unlock();
-        ti.reap_credit = reap(ti, 0);
+        ti.reap_credit = reap(ti, 0, -1);
         lock.lock();
         reaper_active_ = false;
       }
@@ -530,7 +533,7 @@ bool scheduler::wait_for_work(thread_info& ti, std::int64_t deadline_ns, bool ma
         arm_wakeup();
       }
       lock.unlock();
-      std::size_t reaped_now = reap(ti, timeout);
+      std::size_t reaped_now = reap(ti, timeout, now);
       lock.lock();
       if (reaper_waiting_)
         sleepers_.fetch_sub(1, std::memory_order_relaxed);
@@ -580,7 +583,9 @@ bool scheduler::wait_for_work(thread_info& ti, std::int64_t deadline_ns, bool ma
         wakeup_.wait(lock);
       else
         wakeup_.wait_for(lock, std::chrono::nanoseconds(deadline_ns > now ? deadline_ns - now : 0));
-      count_wait(now_ns() - now);
+      std::int64_t waited = now_ns() - now;
+      ti.waits_unflushed += 1;
+      ti.wait_ns_unflushed += static_cast<std::uint64_t>(waited > 0 ? waited : 0);
     }
     sleepers_.fetch_sub(1, std::memory_order_relaxed);
     --idle_threads_;
@@ -591,8 +596,10 @@ bool scheduler::wait_for_work(thread_info& ti, std::int64_t deadline_ns, bool ma
   }
 }
 
-// Returns how many completions the backend reported (see thread_info::reap_credit).
-std::size_t scheduler::reap(thread_info& ti, std::int64_t timeout_ns)
+// Returns how many completions the backend reported (see thread_info::reap_credit). `now`
+// is the caller's fresh clock reading, or -1 when it has none: the clock is then read only
+// if a timer or a blocking wait needs it.
+std::size_t scheduler::reap(thread_info& ti, std::int64_t timeout_ns, std::int64_t now)
 {
   // About to block: the moment to hand back what a burst of ops left in the slab depots.
   // In chunks, so that a post arriving meanwhile waits for one chunk at most (~50 us);
@@ -601,27 +608,37 @@ std::size_t scheduler::reap(thread_info& ti, std::int64_t timeout_ns)
     while (!inject_.maybe_nonempty() && slab_trim(trim_chunk_batches))
     {
     }
-  std::int64_t now = now_ns();
+  // With no timer armed, the wheel and its lock are left alone: reaper_wake_ns_ then stays
+  // at INT64_MAX, so any timer armed meanwhile, whatever its deadline, interrupts this wait.
+  // A stale false here is bounded the same way: the arm that made it true interrupts, and
+  // the reaper reads the flag again after retaking mutex_, which the arm went through.
+  bool timers = timers_armed_.load(std::memory_order_relaxed);
+  if (timers || timeout_ns != 0)
+    if (now < 0)
+      now = now_ns();
+  // Injected ops must not wait for the backend's timeout: this check follows the sleepers_
+  // increment (seq_cst), pairing with inject()'s push-then-load.
+  auto must_not_wait = [&] { return !ti.private_q.empty() || !inject_.empty(); };
+  if (timers)
   {
-    std::lock_guard<std::mutex> lock(timer_mutex_);
-    if (!wheel_.empty())
-    {
-      expire_timers(ti.private_q, now);
-      std::int64_t t = wheel_.next_expiry_ns(now);
-      if (t >= 0 && (timeout_ns < 0 || t < timeout_ns))
-        timeout_ns = t;
-    }
-    // Injected ops must not wait for the backend's timeout: this check follows the
-    // sleepers_ increment (seq_cst), pairing with inject()'s push-then-load.
-    if (!ti.private_q.empty() || !inject_.empty())
+    std::lock_guard<futex_mutex> lock(timer_mutex_);
+    expire_timers(ti.private_q, now);
+    std::int64_t t = wheel_.next_expiry_ns(now);
+    if (t >= 0 && (timeout_ns < 0 || t < timeout_ns))
+      timeout_ns = t;
+    if (must_not_wait())
       timeout_ns = 0;
     reaper_wake_ns_ = timeout_ns < 0 ? INT64_MAX : now + timeout_ns;
+  }
+  else if (must_not_wait())
+  {
+    timeout_ns = 0;
   }
   // A look that may not wait, with nothing in flight, can find nothing: skip it (for epoll
   // it is a syscall, made every reap_interval handlers under a stream of posts). A pending
   // interrupt stays in its eventfd and ends the next wait early; nothing is lost.
   std::size_t completions = 0;
-  std::int64_t after = now;
+  std::int64_t after = -1;
   if (timeout_ns != 0 || backend_->has_pending())
   {
     completions = backend_->run(ti.private_q, timeout_ns);
@@ -629,13 +646,17 @@ std::size_t scheduler::reap(thread_info& ti, std::int64_t timeout_ns)
     {
       // Only a call that could block is a wait (and costs a clock read).
       after = now_ns();
-      count_wait(after - now);
+      ti.waits_unflushed += 1;
+      ti.wait_ns_unflushed += static_cast<std::uint64_t>(after > now ? after - now : 0);
     }
   }
-  std::lock_guard<std::mutex> lock(timer_mutex_);
-  reaper_wake_ns_ = INT64_MAX;
-  if (!wheel_.empty())
-    expire_timers(ti.private_q, after == now ? now_ns() : after);
+  if (timers || timers_armed_.load(std::memory_order_relaxed))
+  {
+    std::lock_guard<futex_mutex> lock(timer_mutex_);
+    reaper_wake_ns_ = INT64_MAX;
+    if (!wheel_.empty())
+      expire_timers(ti.private_q, after >= 0 ? after : now_ns());
+  }
   return completions;
 }
 
@@ -665,6 +686,7 @@ void scheduler::expire_timers(op_queue& ready, std::int64_t now)
     ready.push(t.waiters);
     ++timers_fired_;
   }
+  note_wheel_changed();
 }
 
 std::int64_t scheduler::recheck_deadline(std::int64_t now, std::int64_t left) noexcept
@@ -696,13 +718,14 @@ void scheduler::arm_timer(timer_state& t, std::int64_t deadline_ns,
   work_started();
   bool interrupt = false;
   {
-    std::lock_guard<std::mutex> lock(timer_mutex_);
+    std::lock_guard<futex_mutex> lock(timer_mutex_);
     if (!t.linked())
     {
       t.deadline_ns = deadline_ns;
       t.remaining_ns = remaining_ns;
       t.clock_expiry = clock_expiry;
       wheel_.insert(t);
+      note_wheel_changed();
     }
     t.waiters.push(wait);
     // A reaper is (about to be) asleep until reaper_wake_ns_: an earlier deadline must wake
@@ -725,9 +748,12 @@ std::size_t scheduler::timer_cancel(timer_state& t)
   op_queue cancelled;
   std::size_t n = 0;
   {
-    std::lock_guard<std::mutex> lock(timer_mutex_);
+    std::lock_guard<futex_mutex> lock(timer_mutex_);
     if (t.linked())
+    {
       wheel_.remove(t);
+      note_wheel_changed();
+    }
     while (!t.waiters.empty())
     {
       // Timer waits are result_ops (ec_op); plain posted handlers never wait on a timer.
@@ -745,12 +771,15 @@ std::size_t scheduler::timer_cancel_one(timer_state& t)
 {
   op* o = nullptr;
   {
-    std::lock_guard<std::mutex> lock(timer_mutex_);
+    std::lock_guard<futex_mutex> lock(timer_mutex_);
     if (t.waiters.empty())
       return 0;
     o = t.waiters.pop();
     if (t.waiters.empty() && t.linked())
+    {
       wheel_.remove(t);
+      note_wheel_changed();
+    }
   }
   static_cast<result_op*>(o)->ec_ = boost::system::error_code(error::operation_aborted);
   post_completion(o);
@@ -759,7 +788,7 @@ std::size_t scheduler::timer_cancel_one(timer_state& t)
 
 void scheduler::timer_move(timer_state& to, timer_state& from)
 {
-  std::lock_guard<std::mutex> lock(timer_mutex_);
+  std::lock_guard<futex_mutex> lock(timer_mutex_);
   if (to.linked())
     wheel_.remove(to);
   if (from.linked())
@@ -770,6 +799,7 @@ void scheduler::timer_move(timer_state& to, timer_state& from)
     wheel_.remove(from);
     wheel_.insert(to);
   }
+  note_wheel_changed();
   to.waiters.push(from.waiters);
 }
 
@@ -787,9 +817,10 @@ void scheduler::abandon_all() noexcept
   {
     op_queue doomed;
     {
-      std::lock_guard<std::mutex> lock(timer_mutex_);
+      std::lock_guard<futex_mutex> lock(timer_mutex_);
       wheel_entry_list all;
       wheel_.expire(INT64_MAX, all);
+      note_wheel_changed();
       while (!all.empty())
       {
         timer_state& t = static_cast<timer_state&>(all.front());
@@ -848,7 +879,7 @@ void scheduler::count_op(unsigned k) noexcept
   if (thread_info* ti = find_thread_info(this))
   {
     ++ti->ops_unflushed[k];
-    ti->ops_counted = true;
+    ti->kinds_unflushed |= 1u << k;
     return;
   }
   // Relaxed: a statistic, ordered against nothing.
@@ -863,15 +894,20 @@ void scheduler::flush_counts(thread_info& ti) noexcept
     handlers_run_.fetch_add(ti.handlers_unflushed, std::memory_order_relaxed);
     ti.handlers_unflushed = 0;
   }
-  if (!ti.ops_counted)
-    return;
-  ti.ops_counted = false;
-  for (unsigned k = 0; k < op_kinds; ++k)
-    if (ti.ops_unflushed[k] != 0)
-    {
-      ops_started_[k].fetch_add(ti.ops_unflushed[k], std::memory_order_relaxed);
-      ti.ops_unflushed[k] = 0;
-    }
+  if (ti.waits_unflushed != 0)
+  {
+    waits_.fetch_add(ti.waits_unflushed, std::memory_order_relaxed);
+    wait_ns_.fetch_add(ti.wait_ns_unflushed, std::memory_order_relaxed);
+    ti.waits_unflushed = 0;
+    ti.wait_ns_unflushed = 0;
+  }
+  for (std::uint32_t kinds = ti.kinds_unflushed; kinds != 0; kinds &= kinds - 1)
+  {
+    unsigned k = static_cast<unsigned>(__builtin_ctz(kinds));
+    ops_started_[k].fetch_add(ti.ops_unflushed[k], std::memory_order_relaxed);
+    ti.ops_unflushed[k] = 0;
+  }
+  ti.kinds_unflushed = 0;
 }
 
 io_context_metrics scheduler::metrics() const
@@ -891,7 +927,7 @@ io_context_metrics scheduler::metrics() const
   m.readiness_waits =
       started(io_kind::wait_read) + started(io_kind::wait_write) + started(io_kind::wait_error);
   {
-    std::lock_guard<std::mutex> lock(timer_mutex_);
+    std::lock_guard<futex_mutex> lock(timer_mutex_);
     m.timers_pending = wheel_.size();
     m.timers_fired = timers_fired_;
   }

@@ -21,6 +21,7 @@
 //    memory (and the caller's buffers stay referenced) until its own CQE arrives.
 #include <blitz/detail/backend.hpp>
 #include <blitz/detail/buffer_pool_impl.hpp>
+#include <blitz/detail/futex_mutex.hpp>
 #include <blitz/detail/multishot_op.hpp>
 #include <blitz/detail/pipe_write.hpp>
 #include <blitz/detail/scheduler.hpp>
@@ -151,10 +152,10 @@ private:
   // The completion side runs with sq_mutex_ held for a whole batch of CQEs: one lock per
   // reap instead of one per completion (the lock was a tenth of the reaper's instructions).
   void complete_cqe_locked(io_uring_cqe* cqe, op_queue& ready, op_queue& retry,
-                           std::unique_lock<std::mutex>& lock);
+                           std::unique_lock<futex_mutex>& lock);
   void complete_multishot_locked(multishot_op* o, int res, std::int32_t buffer, bool more,
                                  op_queue& ready, op_queue& retry,
-                                 std::unique_lock<std::mutex>& lock);
+                                 std::unique_lock<futex_mutex>& lock);
   bool retry_without_buffer_locked(io_op* o, op_queue& retry);
   void end_op_locked(io_op* o, op_queue& ready);
   void release_locked(uring_descriptor* d);
@@ -205,7 +206,7 @@ private:
   // Coalesces interrupt() calls between two wakeups: acq_rel so a second interrupter that
   // sees true knows the first one's write will be observed by the reaper.
   std::atomic<bool> wakeup_pending_{false};
-  mutable std::mutex sq_mutex_;
+  mutable futex_mutex sq_mutex_; // taken per operation: see futex_mutex for why not std::mutex
   op_queue backlog_; // ops waiting for SQ space; sq_mutex_
   // Receives whose buffer pool was empty at its limit (-ENOBUFS and no room to grow): they
   // go back to the kernel when a buffer is returned (buffers_returned). sq_mutex_.
@@ -376,7 +377,7 @@ bool uring_backend::init(const scheduler_options& opts, boost::system::error_cod
   // owner.
   if (opts.registered_files && !single_)
     init_fixed_files();
-  std::lock_guard<std::mutex> lock(sq_mutex_);
+  std::lock_guard<futex_mutex> lock(sq_mutex_);
   arm_wakeup_locked();
   if (!single_)
     io_uring_submit(&ring_);
@@ -530,7 +531,7 @@ void uring_backend::deregister_descriptor(descriptor_state* ds) noexcept
 {
   uring_descriptor* d = static_cast<uring_descriptor*>(ds);
   cancel_ops(d);
-  std::lock_guard<std::mutex> lock(sq_mutex_);
+  std::lock_guard<futex_mutex> lock(sq_mutex_);
   // SQEs naming the slot may still sit in the SQ (cancel_ops submits only when ops are in
   // flight): hand them to the kernel before the slot is emptied.
   if (d->fixed >= 0 && io_uring_sq_ready(&ring_) > 0)
@@ -707,7 +708,7 @@ bool uring_backend::must_submit_now() const noexcept
 
 void uring_backend::flush() noexcept
 {
-  std::lock_guard<std::mutex> lock(sq_mutex_);
+  std::lock_guard<futex_mutex> lock(sq_mutex_);
   if (io_uring_sq_ready(&ring_) > 0)
     submit_locked();
 }
@@ -721,7 +722,7 @@ void uring_backend::start_op(descriptor_state* ds, io_op* o)
   o->backend_phase_ = phase_issue;
   if (o->kind_ == io_kind::write && o->offset_ < 0 && !nosignal_write_flag())
     o->backend_phase_ = phase_user_io;
-  std::lock_guard<std::mutex> lock(sq_mutex_);
+  std::lock_guard<futex_mutex> lock(sq_mutex_);
   if (d->fixed < 0 && fixed_files_)
     fix_descriptor_locked(d);
   ++d->inflight;
@@ -749,7 +750,7 @@ void uring_backend::cancel_ops(descriptor_state* ds) noexcept
   bool wait = false;
   unsigned tail = 0;
   {
-    std::lock_guard<std::mutex> lock(sq_mutex_);
+    std::lock_guard<futex_mutex> lock(sq_mutex_);
     ++d->cancel_gen;
     abort_parked_locked(d, nullptr, aborted);
     if (d->inflight > 0)
@@ -800,7 +801,7 @@ void uring_backend::cancel_op(descriptor_state* ds, io_op* target) noexcept
   bool aborted = false;
   op_queue done;
   {
-    std::lock_guard<std::mutex> lock(sq_mutex_);
+    std::lock_guard<futex_mutex> lock(sq_mutex_);
     aborted = abort_parked_locked(d, target, done);
     if (!aborted)
     {
@@ -913,7 +914,7 @@ std::size_t uring_backend::run(op_queue& ready, std::int64_t timeout_ns)
   unsigned to_submit;
   bool can_enter;
   {
-    std::lock_guard<std::mutex> lock(sq_mutex_);
+    std::lock_guard<futex_mutex> lock(sq_mutex_);
     if (single_)
       enable_locked(); // once: the first thread here owns the ring
     // Off the owner (context destruction on another thread) only the CQ can be looked at.
@@ -963,7 +964,7 @@ std::size_t uring_backend::run(op_queue& ready, std::int64_t timeout_ns)
 
   op_queue retry;
   io_uring_cqe* cqes[64];
-  std::unique_lock<std::mutex> lock(sq_mutex_, std::defer_lock);
+  std::unique_lock<futex_mutex> lock(sq_mutex_, std::defer_lock);
   std::size_t reaped = 0;
   for (;;)
   {
@@ -976,6 +977,10 @@ std::size_t uring_backend::run(op_queue& ready, std::int64_t timeout_ns)
     for (unsigned i = 0; i < n; ++i)
       complete_cqe_locked(cqes[i], ready, retry, lock);
     io_uring_cq_advance(&ring_, n);
+    // A short batch emptied the CQ as it stood; what the kernel posts from now on waits for
+    // the next reap, which will not block while the CQ holds anything (see `wait` above).
+    if (n < sizeof cqes / sizeof cqes[0])
+      break;
   }
 
   if (!retry.empty())
@@ -1005,7 +1010,7 @@ std::size_t uring_backend::run(op_queue& ready, std::int64_t timeout_ns)
 }
 
 void uring_backend::complete_cqe_locked(io_uring_cqe* cqe, op_queue& ready, op_queue& retry,
-                                        std::unique_lock<std::mutex>& lock)
+                                        std::unique_lock<futex_mutex>& lock)
 {
   std::uint64_t ud = io_uring_cqe_get_data64(cqe);
   if (ud == tag_ignore)
@@ -1138,7 +1143,7 @@ void uring_backend::end_op_locked(io_op* o, op_queue& ready)
 // re-armed out of sight, the rest end the operation with a final result.
 void uring_backend::complete_multishot_locked(multishot_op* o, int res, std::int32_t buffer,
                                               bool more, op_queue& ready, op_queue& retry,
-                                              std::unique_lock<std::mutex>& lock)
+                                              std::unique_lock<futex_mutex>& lock)
 {
   const bool accept = o->kind_ == io_kind::accept;
   if (more)
@@ -1211,7 +1216,7 @@ bool uring_backend::retry_without_buffer_locked(io_op* o, op_queue& retry)
 
 void uring_backend::buffers_returned() noexcept
 {
-  std::lock_guard<std::mutex> lock(sq_mutex_);
+  std::lock_guard<futex_mutex> lock(sq_mutex_);
   if (starved_.empty())
     return;
   const bool foreign = foreign_locked();
@@ -1234,7 +1239,7 @@ std::unique_ptr<buffer_ring> uring_backend::make_buffer_ring(unsigned entries,
 {
   unsigned group;
   {
-    std::lock_guard<std::mutex> lock(sq_mutex_);
+    std::lock_guard<futex_mutex> lock(sq_mutex_);
     if (next_group_ > 0xffff)
     {
       ec = error::no_buffer_space;
@@ -1257,7 +1262,7 @@ void uring_backend::shutdown() noexcept
   // on without running the context, requests it left pending are abandoned to the ring's
   // own teardown (their memory is not freed here, since the kernel may still use it).
   {
-    std::lock_guard<std::mutex> lock(sq_mutex_);
+    std::lock_guard<futex_mutex> lock(sq_mutex_);
     if (single_)
       enable_locked(); // a context that never ran: its destroyer may as well own it
     if (may_enter() && inflight_.load(std::memory_order_relaxed) > 0)
@@ -1281,7 +1286,7 @@ void uring_backend::shutdown() noexcept
     op_queue ready;
     run(ready, 0);
     doomed.push(ready);
-    std::lock_guard<std::mutex> lock(sq_mutex_);
+    std::lock_guard<futex_mutex> lock(sq_mutex_);
     backlog_.push(starved_);
     if (ring_ok_)
     {
@@ -1316,7 +1321,7 @@ void uring_backend::shutdown() noexcept
     doomed.push(ready);
     if (!may_enter())
       std::this_thread::sleep_for(std::chrono::milliseconds(10)); // run() could not wait
-    std::lock_guard<std::mutex> lock(sq_mutex_);
+    std::lock_guard<futex_mutex> lock(sq_mutex_);
     // Backlogged and starved ops are not in the kernel.
     backlog_.push(starved_);
     while (!backlog_.empty())

@@ -26,6 +26,7 @@
 #ifndef BLITZ_DETAIL_SCHEDULER_HPP
 #define BLITZ_DETAIL_SCHEDULER_HPP
 
+#include <blitz/detail/futex_mutex.hpp>
 #include <blitz/detail/inject_stack.hpp>
 #include <blitz/detail/op_queue.hpp>
 #include <blitz/detail/timer_wheel.hpp>
@@ -164,7 +165,7 @@ private:
   friend struct thread_info;
   std::size_t do_run(std::size_t max_handlers, std::int64_t deadline_ns, bool may_block);
   bool wait_for_work(thread_info& ti, std::int64_t deadline_ns, bool may_block);
-  std::size_t reap(thread_info& ti, std::int64_t timeout_ns);
+  std::size_t reap(thread_info& ti, std::int64_t timeout_ns, std::int64_t now);
   void expire_timers(op_queue& ready, std::int64_t now);
   void arm_timer(timer_state& t, std::int64_t deadline_ns,
                  std::int64_t (*remaining_ns)(std::int64_t), std::int64_t clock_expiry, op* wait);
@@ -219,8 +220,16 @@ private:
   // orders them against inject_'s pushes and exchanges.
   std::atomic<long> outstanding_work_{0};
 
-  mutable std::mutex timer_mutex_;
+  // A futex_mutex: the reaper takes it around every wait (see futex_mutex).
+  mutable futex_mutex timer_mutex_;
   timer_wheel wheel_;
+  // !wheel_.empty(), written under timer_mutex_ after every change to the wheel, read by the
+  // reaper without the lock to skip it when no timer is armed. Relaxed: a reaper that reads
+  // a stale false sleeps with reaper_wake_ns_ at INT64_MAX, so a concurrent arm interrupts
+  // it (arm_timer), and the interrupt's trip through mutex_ orders the next read after the
+  // store (see reap).
+  std::atomic<bool> timers_armed_{false};
+  void note_wheel_changed() noexcept { timers_armed_.store(!wheel_.empty(), std::memory_order_relaxed); }
   std::uint64_t timers_fired_ = 0; // guarded by timer_mutex_
   // Earliest deadline the reaper is sleeping towards; a timer armed from another thread
   // with an earlier deadline must interrupt it. Guarded by timer_mutex_.
@@ -229,11 +238,6 @@ private:
   // metrics(): relaxed counters (statistics, ordered against nothing), after the hot
   // fields so that counting never shares a line with them.
   void flush_counts(thread_info& ti) noexcept;
-  void count_wait(std::int64_t ns) noexcept
-  {
-    waits_.fetch_add(1, std::memory_order_relaxed);
-    wait_ns_.fetch_add(static_cast<std::uint64_t>(ns > 0 ? ns : 0), std::memory_order_relaxed);
-  }
   // Lock order: parked_mutex_ is taken alone (abandon_all moves the parked ops out under it
   // and destroys them after releasing it, since their handlers may destroy primitives).
   std::mutex parked_mutex_;
