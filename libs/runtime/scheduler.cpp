@@ -445,6 +445,9 @@ bool scheduler::wait_for_work(thread_info& ti, std::int64_t deadline_ns, bool ma
   std::int64_t idle_since = -1; // when this thread first found nothing to do
   for (;;)
   {
+    // A wait in this loop ended without work for this thread: publish it before the next.
+    if (ti.waits_unflushed != 0)
+      flush_counts(ti);
     if (stopped_.load(std::memory_order_relaxed))
       return false;
     take_injected(ti);
@@ -604,10 +607,13 @@ std::size_t scheduler::reap(thread_info& ti, std::int64_t timeout_ns, std::int64
   // About to block: the moment to hand back what a burst of ops left in the slab depots.
   // In chunks, so that a post arriving meanwhile waits for one chunk at most (~50 us);
   // timers are looked at after it.
-  if (timeout_ns != 0)
+  if (timeout_ns != 0 && slab_trim_pending())
+  {
     while (!inject_.maybe_nonempty() && slab_trim(trim_chunk_batches))
     {
     }
+    now = -1; // the trim may have taken milliseconds: timers need a fresh reading
+  }
   // With no timer armed, the wheel and its lock are left alone: reaper_wake_ns_ then stays
   // at INT64_MAX, so any timer armed meanwhile, whatever its deadline, interrupts this wait.
   // A stale false here is bounded the same way: the arm that made it true interrupts, and

@@ -238,6 +238,12 @@ void slab_deallocate(void* p, std::size_t size) noexcept
   ++tc.count[c];
 }
 
+bool slab_trim_pending() noexcept
+{
+  // Relaxed: a hint, as in slab_trim.
+  return burst_in_use.load(std::memory_order_relaxed) != 0;
+}
+
 bool slab_trim(std::size_t max_batches) noexcept
 {
   if (burst_in_use.load(std::memory_order_relaxed) == 0)

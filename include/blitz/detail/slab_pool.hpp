@@ -21,6 +21,8 @@ void slab_deallocate(void* p, std::size_t size) noexcept;
 // keep beyond their resident caps after a burst; true while some such memory remains.
 // Called by a thread with nothing to do, before it blocks.
 bool slab_trim(std::size_t max_batches) noexcept;
+// Whether slab_trim has anything to hand back (a hint, read without a lock).
+bool slab_trim_pending() noexcept;
 // Bytes the process-wide depots hold (thread caches not included): for tests.
 std::size_t slab_depot_bytes() noexcept;
 
