@@ -619,9 +619,8 @@ std::size_t scheduler::reap(thread_info& ti, std::int64_t timeout_ns, std::int64
   // A stale false here is bounded the same way: the arm that made it true interrupts, and
   // the reaper reads the flag again after retaking mutex_, which the arm went through.
   bool timers = timers_armed_.load(std::memory_order_relaxed);
-  if (timers || timeout_ns != 0)
-    if (now < 0)
-      now = now_ns();
+  if ((timers || timeout_ns != 0) && now < 0)
+    now = now_ns();
   // Injected ops must not wait for the backend's timeout: this check follows the sleepers_
   // increment (seq_cst), pairing with inject()'s push-then-load.
   auto must_not_wait = [&] { return !ti.private_q.empty() || !inject_.empty(); };
