@@ -290,6 +290,40 @@ BOOST_AUTO_TEST_CASE(cancel_pending_read_aborts_once_and_socket_stays_usable)
   BOOST_TEST(n == 4u);
 }
 
+// A lone urgent byte does not make the socket readable (POLLIN), only POLLPRI: a receive of
+// out-of-band data after a short read must not wait for readability first, or it would
+// never complete.
+BOOST_AUTO_TEST_CASE(out_of_band_receive_after_a_short_read)
+{
+  connected_pair p;
+  char buf[16];
+  std::size_t n = 0;
+  p.server.async_read_some(blitz::buffer(buf), [&](const error_code& ec, std::size_t k) {
+    BOOST_TEST(!ec);
+    n = k;
+  });
+  blitz::write(p.client, blitz::buffer("ab", 2));
+  p.ctx.run_for(3s);
+  BOOST_TEST(n == 2u);
+
+  p.client.send(blitz::buffer("!", 1), tcp::socket::message_out_of_band);
+  p.server.wait(tcp::socket::wait_error); // the urgent byte is there
+  int calls = 0;
+  error_code got_ec;
+  p.server.async_receive(blitz::buffer(buf), tcp::socket::message_out_of_band,
+                         [&](const error_code& ec, std::size_t k) {
+                           ++calls;
+                           got_ec = ec;
+                           n = k;
+                         });
+  p.ctx.restart();
+  p.ctx.run_for(3s);
+  BOOST_TEST(calls == 1);
+  BOOST_TEST(!got_ec);
+  BOOST_TEST(n == 1u);
+  BOOST_TEST(buf[0] == '!');
+}
+
 BOOST_AUTO_TEST_CASE(close_with_pending_ops_aborts_each_once)
 {
   connected_pair p;

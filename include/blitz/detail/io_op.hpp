@@ -99,6 +99,10 @@ public:
     {
     case io_kind::recv:
     case io_kind::recv_from:
+      // Urgent data raises POLLPRI, and POLLIN only if ordinary data waits too: an
+      // out-of-band receive waiting for readability could wait for ever (Asio's reactor
+      // parks it as an except_op for the same reason).
+      return (msg_flags_ & MSG_OOB) ? io_direction::error : io_direction::read;
     case io_kind::read:
     case io_kind::accept:
     case io_kind::wait_read:
