@@ -290,6 +290,89 @@ BOOST_AUTO_TEST_CASE(cancel_pending_read_aborts_once_and_socket_stays_usable)
   BOOST_TEST(n == 4u);
 }
 
+// After a read that came back short (the socket was emptied), the io_uring backend issues
+// the next receive with POLL_FIRST and the epoll backend waits for the next event instead
+// of trying the syscall. Either must still find data that arrived before the read was
+// issued, wait for data that arrives after, and end with eof or operation_aborted.
+BOOST_AUTO_TEST_CASE(reads_after_a_short_read_find_data_sent_before_or_after_them)
+{
+  connected_pair p;
+  char buf[16];
+  int calls = 0;
+  error_code got_ec;
+  std::string got;
+  auto read = [&] {
+    calls = 0;
+    got.clear();
+    p.server.async_read_some(blitz::buffer(buf), [&](const error_code& ec, std::size_t n) {
+      ++calls;
+      got_ec = ec;
+      got.assign(buf, n);
+    });
+  };
+  auto run = [&] {
+    p.ctx.restart();
+    p.ctx.run_for(3s);
+  };
+
+  blitz::write(p.client, blitz::buffer("one", 3));
+  read();
+  run();
+  BOOST_TEST(calls == 1);
+  BOOST_TEST(got == "one"); // short: 3 of 16 bytes
+
+  // Already queued when the read starts: no further event will come for it.
+  blitz::write(p.client, blitz::buffer("two", 3));
+  read();
+  run();
+  BOOST_TEST(calls == 1);
+  BOOST_TEST(got == "two");
+
+  // Sent while the read waits.
+  read();
+  p.ctx.restart();
+  p.ctx.poll();
+  BOOST_TEST(calls == 0);
+  blitz::steady_timer t(p.ctx, 20ms);
+  t.async_wait([&](const error_code&) { blitz::write(p.client, blitz::buffer("three", 5)); });
+  p.ctx.run_for(3s);
+  BOOST_TEST(calls == 1);
+  BOOST_TEST(got == "three");
+
+  // Cancelled while it waits; the socket reads on afterwards.
+  read();
+  t.expires_after(20ms);
+  t.async_wait([&](const error_code&) { p.server.cancel(); });
+  run();
+  BOOST_TEST(calls == 1);
+  BOOST_TEST((got_ec == blitz::error::operation_aborted));
+  blitz::write(p.client, blitz::buffer("four", 4));
+  read();
+  run();
+  BOOST_TEST(calls == 1);
+  BOOST_TEST(!got_ec);
+  BOOST_TEST(got == "four");
+
+  // Its deadline passes while it waits (on io_uring a linked timeout cancels the poll).
+  calls = 0;
+  p.server.async_read_some(blitz::buffer(buf),
+                           blitz::cancel_after(20ms, [&](const error_code& ec, std::size_t) {
+                             ++calls;
+                             got_ec = ec;
+                           }));
+  run();
+  BOOST_TEST(calls == 1);
+  BOOST_TEST((got_ec == blitz::error::operation_aborted));
+
+  // The peer's FIN while it waits.
+  read();
+  t.expires_after(20ms);
+  t.async_wait([&](const error_code&) { p.client.shutdown(tcp::socket::shutdown_send); });
+  run();
+  BOOST_TEST(calls == 1);
+  BOOST_TEST((got_ec == blitz::error::eof));
+}
+
 // A lone urgent byte does not make the socket readable (POLLIN), only POLLPRI: a receive of
 // out-of-band data after a short read must not wait for readability first, or it would
 // never complete.

@@ -81,6 +81,10 @@ struct uring_descriptor : descriptor_state
   int inflight = 0;         // SQEs of ops on this fd not yet completed; sq_mutex_
   std::uint32_t cancel_gen = 0; // bumped by cancel_ops; sq_mutex_
   bool closed = false;      // deregistered; freed when inflight drops to 0; sq_mutex_
+  // The last stream receive came back short and the kernel saw nothing left behind it
+  // (io_op::drained, no IORING_CQE_F_SOCK_NONEMPTY): the next receive is issued with
+  // IORING_RECVSEND_POLL_FIRST; sq_mutex_. See prep_locked.
+  bool recv_drained = false;
 };
 
 // An SQE's length is 32 bits; Linux moves at most MAX_RW_COUNT (INT_MAX rounded down to a
@@ -585,6 +589,17 @@ void uring_backend::prep_locked(io_uring_sqe* sqe, io_op* o)
         o->build_msghdr();
         io_uring_prep_recvmsg(sqe, o->fd_, &o->msg_, static_cast<unsigned>(o->msg_flags_));
       }
+      // Request/response traffic: the previous receive emptied the socket and the peer
+      // answers only after our reply, so an attempt now would meet an empty queue, take
+      // the socket lock for nothing and arm the poll anyway. POLL_FIRST (5.19, older than
+      // the cancel-by-descriptor this backend requires) arms the poll straight away; if
+      // data did arrive meanwhile the poll finds it at once and the receive runs from task
+      // work, a few hundred nanoseconds later. A receive that filled its buffer, or left
+      // data behind, clears the hint, so streaming traffic keeps the inline attempt.
+      // Never for urgent data: the poll waits for POLLIN, which a lone urgent byte does
+      // not raise.
+      if (static_cast<uring_descriptor*>(o->desc_)->recv_drained && !(o->msg_flags_ & MSG_OOB))
+        sqe->ioprio |= IORING_RECVSEND_POLL_FIRST;
       break;
     case io_kind::recv_from:
       o->build_msghdr();
@@ -1118,6 +1133,12 @@ void uring_backend::complete_cqe_locked(io_uring_cqe* cqe, op_queue& ready, op_q
   case io_kind::wait_write:
   case io_kind::wait_error:
     o->set_result(res < 0 ? res : 0);
+    break;
+  case io_kind::recv:
+    o->set_result(res);
+    o->buffer_id_ = buffer;
+    static_cast<uring_descriptor*>(o->desc_)->recv_drained =
+        o->drained() && !(cqe->flags & IORING_CQE_F_SOCK_NONEMPTY);
     break;
   default:
     o->set_result(res);
