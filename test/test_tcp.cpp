@@ -364,7 +364,13 @@ BOOST_AUTO_TEST_CASE(reads_after_a_short_read_find_data_sent_before_or_after_the
   BOOST_TEST(calls == 1);
   BOOST_TEST((got_ec == blitz::error::operation_aborted));
 
-  // The peer's FIN while it waits.
+  // The peer's FIN while it waits, after a short read again (an aborted read leaves no
+  // hint behind).
+  blitz::write(p.client, blitz::buffer("five", 4));
+  read();
+  run();
+  BOOST_TEST(calls == 1);
+  BOOST_TEST(got == "five");
   read();
   t.expires_after(20ms);
   t.async_wait([&](const error_code&) { p.client.shutdown(tcp::socket::shutdown_send); });
@@ -405,6 +411,82 @@ BOOST_AUTO_TEST_CASE(out_of_band_receive_after_a_short_read)
   BOOST_TEST(!got_ec);
   BOOST_TEST(n == 1u);
   BOOST_TEST(buf[0] == '!');
+}
+
+// MSG_DONTWAIT makes io_uring end a receive that would wait with -EAGAIN instead of arming
+// its poll; the backend then polls and issues the receive again. After a short read that
+// re-issue must really receive (a poll-first hint carried over would get -EAGAIN for ever).
+BOOST_AUTO_TEST_CASE(receive_with_dontwait_after_a_short_read)
+{
+  connected_pair p;
+  char buf[16];
+  std::string got;
+  int calls = 0;
+  auto receive = [&] {
+    calls = 0;
+    p.server.async_receive(blitz::buffer(buf), MSG_DONTWAIT,
+                           [&](const error_code& ec, std::size_t n) {
+                             ++calls;
+                             BOOST_TEST(!ec);
+                             got.assign(buf, n);
+                           });
+    p.ctx.restart();
+    p.ctx.run_for(3s);
+  };
+  blitz::write(p.client, blitz::buffer("one", 3));
+  receive();
+  BOOST_TEST(calls == 1);
+  BOOST_TEST(got == "one");
+
+  blitz::write(p.client, blitz::buffer("two", 3)); // there before the receive starts
+  receive();
+  BOOST_TEST(calls == 1);
+  BOOST_TEST(got == "two");
+
+  blitz::steady_timer t(p.ctx, 20ms); // and after it
+  t.async_wait([&](const error_code&) { blitz::write(p.client, blitz::buffer("three", 5)); });
+  receive();
+  BOOST_TEST(calls == 1);
+  BOOST_TEST(got == "three");
+}
+
+// With no urgent data on the socket an out-of-band receive fails at once with EINVAL, as the
+// syscall (and Asio) does, instead of waiting for urgent data that may never come.
+BOOST_AUTO_TEST_CASE(out_of_band_receive_without_urgent_data_fails_at_once)
+{
+  connected_pair p;
+  char buf[4];
+  int calls = 0;
+  error_code got_ec;
+  p.server.async_receive(blitz::buffer(buf), tcp::socket::message_out_of_band,
+                         [&](const error_code& ec, std::size_t) {
+                           ++calls;
+                           got_ec = ec;
+                         });
+  p.ctx.run_for(3s);
+  BOOST_TEST(calls == 1);
+  BOOST_TEST((got_ec == blitz::error::invalid_argument));
+}
+
+// A wait for an exceptional condition ends when the connection hangs up (both directions
+// closed): POLLHUP on io_uring, EPOLLHUP on epoll, as for Asio's except_op.
+BOOST_AUTO_TEST_CASE(wait_error_ends_on_hang_up)
+{
+  connected_pair p;
+  int calls = 0;
+  error_code got_ec;
+  p.server.async_wait(tcp::socket::wait_error, [&](const error_code& ec) {
+    ++calls;
+    got_ec = ec;
+  });
+  p.ctx.poll();
+  BOOST_TEST(calls == 0);
+  p.server.shutdown(tcp::socket::shutdown_send);
+  p.client.close(); // its FIN closes the other direction
+  p.ctx.restart();
+  p.ctx.run_for(3s);
+  BOOST_TEST(calls == 1);
+  BOOST_TEST(!got_ec);
 }
 
 BOOST_AUTO_TEST_CASE(close_with_pending_ops_aborts_each_once)

@@ -91,7 +91,9 @@ std::uint32_t direction_bits(io_direction d)
   case io_direction::write:
     return readiness::writable | readiness::write_closed | readiness::error;
   default:
-    return readiness::priority | readiness::error;
+    // A hang-up ends the wait too, as POLLHUP does for io_uring's poll and EPOLLHUP for
+    // Asio's except_op: no urgent data can follow it.
+    return readiness::priority | readiness::write_closed | readiness::error;
   }
 }
 
@@ -336,7 +338,11 @@ void epoll_backend::start_op(descriptor_state* ds, io_op* o)
     {
       std::uint32_t seen = d->ready.load();
       // Known not ready (an earlier EAGAIN and no event since): the syscall would fail.
-      if (!(seen & direction_bits(dir)) && o->kind_ != io_kind::connect)
+      // An out-of-band receive always tries first, as Asio's speculative except_op does:
+      // urgent data that came before the descriptor's last event, or none at all (EINVAL),
+      // is only learnt from the syscall.
+      bool oob = dir == io_direction::error && o->kind_ != io_kind::wait_error;
+      if (!(seen & direction_bits(dir)) && o->kind_ != io_kind::connect && !oob)
         break;
       if (o->perform())
       {

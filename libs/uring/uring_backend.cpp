@@ -596,10 +596,16 @@ void uring_backend::prep_locked(io_uring_sqe* sqe, io_op* o)
       // data did arrive meanwhile the poll finds it at once and the receive runs from task
       // work, a few hundred nanoseconds later. A receive that filled its buffer, or left
       // data behind, clears the hint, so streaming traffic keeps the inline attempt.
-      // Never for urgent data: the poll waits for POLLIN, which a lone urgent byte does
-      // not raise.
-      if (static_cast<uring_descriptor*>(o->desc_)->recv_drained && !(o->msg_flags_ & MSG_OOB))
-        sqe->ioprio |= IORING_RECVSEND_POLL_FIRST;
+      // The hint is spent here: a re-issue after -EAGAIN or a poll has just seen the
+      // socket ready. Never for urgent data (the poll waits for POLLIN, which a lone urgent
+      // byte does not raise), nor with MSG_DONTWAIT, which makes the kernel end the request
+      // with -EAGAIN where it would arm the poll.
+      {
+        uring_descriptor* rd = static_cast<uring_descriptor*>(o->desc_);
+        if (rd->recv_drained && !(o->msg_flags_ & (MSG_OOB | MSG_DONTWAIT)))
+          sqe->ioprio |= IORING_RECVSEND_POLL_FIRST;
+        rd->recv_drained = false;
+      }
       break;
     case io_kind::recv_from:
       o->build_msghdr();
