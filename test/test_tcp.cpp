@@ -314,19 +314,20 @@ BOOST_AUTO_TEST_CASE(reads_after_a_short_read_find_data_sent_before_or_after_the
     p.ctx.restart();
     p.ctx.run_for(3s);
   };
+  // Sends `s` first, then reads it back.
+  auto write_then_read = [&](const std::string& s) {
+    blitz::write(p.client, blitz::buffer(s));
+    read();
+    run();
+    BOOST_TEST(calls == 1);
+    BOOST_TEST(!got_ec);
+    BOOST_TEST(got == s);
+  };
 
-  blitz::write(p.client, blitz::buffer("one", 3));
-  read();
-  run();
-  BOOST_TEST(calls == 1);
-  BOOST_TEST(got == "one"); // short: 3 of 16 bytes
+  write_then_read("one"); // short: 3 of 16 bytes
 
   // Already queued when the read starts: no further event will come for it.
-  blitz::write(p.client, blitz::buffer("two", 3));
-  read();
-  run();
-  BOOST_TEST(calls == 1);
-  BOOST_TEST(got == "two");
+  write_then_read("two");
 
   // Sent while the read waits.
   read();
@@ -346,12 +347,7 @@ BOOST_AUTO_TEST_CASE(reads_after_a_short_read_find_data_sent_before_or_after_the
   run();
   BOOST_TEST(calls == 1);
   BOOST_TEST((got_ec == blitz::error::operation_aborted));
-  blitz::write(p.client, blitz::buffer("four", 4));
-  read();
-  run();
-  BOOST_TEST(calls == 1);
-  BOOST_TEST(!got_ec);
-  BOOST_TEST(got == "four");
+  write_then_read("four");
 
   // Its deadline passes while it waits (on io_uring a linked timeout cancels the poll).
   calls = 0;
@@ -366,11 +362,7 @@ BOOST_AUTO_TEST_CASE(reads_after_a_short_read_find_data_sent_before_or_after_the
 
   // The peer's FIN while it waits, after a short read again (an aborted read leaves no
   // hint behind).
-  blitz::write(p.client, blitz::buffer("five", 4));
-  read();
-  run();
-  BOOST_TEST(calls == 1);
-  BOOST_TEST(got == "five");
+  write_then_read("five");
   read();
   t.expires_after(20ms);
   t.async_wait([&](const error_code&) { p.client.shutdown(tcp::socket::shutdown_send); });
