@@ -18,6 +18,23 @@ using boost::system::error_code;
 using steady = std::chrono::steady_clock;
 using namespace std::chrono_literals;
 
+namespace {
+
+// Keeps one receive pending on `from` (a channel or a broadcast receiver) until a receive
+// ends with an error, collecting the values in order.
+template <class Receiver>
+void receive_until_error(Receiver& from, std::vector<int>& got)
+{
+  from.async_receive([&from, &got](const error_code& ec, int v) {
+    if (ec)
+      return;
+    got.push_back(v);
+    receive_until_error(from, got);
+  });
+}
+
+} // namespace
+
 BOOST_AUTO_TEST_SUITE(semaphore)
 
 BOOST_AUTO_TEST_CASE(free_permit_completes_from_run_not_inline)
@@ -240,15 +257,7 @@ BOOST_AUTO_TEST_CASE(values_arrive_in_order_and_a_full_buffer_holds_senders_back
   BOOST_TEST(ch.try_receive(v));
   BOOST_TEST(v == 0);
   std::vector<int> got;
-  std::function<void()> receive = [&] {
-    ch.async_receive([&](const error_code& ec, int x) {
-      if (ec)
-        return;
-      got.push_back(x);
-      receive();
-    });
-  };
-  receive();
+  receive_until_error(ch, got);
   ctx.restart();
   ctx.run_for(100ms);
   BOOST_TEST((got == std::vector<int>{1, 2, 3, 4, 5}));
@@ -741,26 +750,10 @@ BOOST_AUTO_TEST_CASE(every_receiver_gets_every_value_sent_after_it_subscribed)
   auto a = bus.subscribe();
   auto b = bus.subscribe();
   std::vector<int> got_a, got_b;
-  std::function<void()> recv_a = [&] {
-    a.async_receive([&](const error_code& ec, int v) {
-      if (ec)
-        return;
-      got_a.push_back(v);
-      recv_a();
-    });
-  };
-  recv_a(); // waiting before the sends
+  receive_until_error(a, got_a); // waiting before the sends
   for (int i = 0; i < 5; ++i)
     BOOST_TEST(bus.send(i));
-  std::function<void()> recv_b = [&] {
-    b.async_receive([&](const error_code& ec, int v) {
-      if (ec)
-        return;
-      got_b.push_back(v);
-      recv_b();
-    });
-  };
-  recv_b(); // starts after the sends: catches up from the kept values
+  receive_until_error(b, got_b); // starts after the sends: catches up from the kept values
   ctx.run_for(50ms);
   BOOST_TEST((got_a == std::vector<int>{0, 1, 2, 3, 4}));
   BOOST_TEST((got_b == std::vector<int>{0, 1, 2, 3, 4}));
