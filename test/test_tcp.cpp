@@ -5,12 +5,15 @@
 
 #include "echo_fixture.hpp"
 
+#include <algorithm>
 #include <array>
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <numeric>
 #include <string>
 #include <sys/resource.h>
+#include <thread>
 #include <vector>
 
 using namespace std::chrono_literals;
@@ -209,6 +212,124 @@ BOOST_AUTO_TEST_CASE(write_larger_than_socket_buffers_completes_fully)
   BOOST_TEST(written == size);
   BOOST_TEST(read == size);
   BOOST_TEST((got == data));
+}
+
+// On io_uring a send that would travel alone in the ring is made with send(2) at once (see
+// uring_backend::send_now_pays_locked): from the last handler queued, or from a thread not
+// running the context. Its handler still runs from the scheduler, after the initiating
+// handler has returned, and the bytes are those of a send through the ring.
+BOOST_AUTO_TEST_CASE(send_from_a_handler_completes_after_that_handler_returns)
+{
+  blitz::io_context::options single;
+  single.single_thread = true;
+  for (const auto& opts : {blitz::io_context::options(), single})
+  {
+    connected_pair p(opts);
+    const std::string messages[] = {"ping", "pong", "a somewhat longer third message"};
+    std::string got;
+    char buf[64];
+    std::vector<std::string> order;
+    std::size_t next = 0;
+    bool initiated = false;
+    std::function<void()> send_next = [&] {
+      initiated = false;
+      p.client.async_send(blitz::buffer(messages[next]), [&](const error_code& ec, std::size_t n) {
+        order.push_back(initiated ? "sent" : "sent inside the initiating function");
+        BOOST_TEST(!ec);
+        BOOST_TEST(n == messages[next].size());
+        p.server.async_read_some(blitz::buffer(buf, messages[next].size()),
+                                 [&](const error_code& rec, std::size_t m) {
+                                   order.push_back("received");
+                                   BOOST_TEST(!rec);
+                                   got.append(buf, m);
+                                   if (++next < 3)
+                                     send_next();
+                                 });
+      });
+      initiated = true;
+      order.push_back("initiated");
+    };
+    blitz::post(p.ctx, send_next);
+    p.ctx.run_for(5s);
+    BOOST_TEST(got == messages[0] + messages[1] + messages[2]);
+    std::vector<std::string> want;
+    for (int i = 0; i < 3; ++i)
+      for (const char* step : {"initiated", "sent", "received"})
+        want.push_back(step);
+    BOOST_TEST(order == want, boost::test_tools::per_element());
+  }
+}
+
+// A send that finds the socket buffer full waits for room, with or without MSG_DONTWAIT,
+// and then delivers its bytes after everything queued before it.
+BOOST_AUTO_TEST_CASE(send_to_a_full_socket_buffer_waits_for_room)
+{
+  for (int flags : {0, static_cast<int>(MSG_DONTWAIT)})
+  {
+    connected_pair p;
+    p.client.set_option(tcp::socket::send_buffer_size(16384));
+    p.server.set_option(tcp::socket::receive_buffer_size(16384));
+    // Fill both buffers with the synchronous call in non-blocking mode, until two pauses
+    // longer than a delayed ACK let no more bytes move from the send buffer to the
+    // receiver's (its window is closed).
+    std::vector<char> queued;
+    auto chunk = pattern(4096, 5);
+    p.client.non_blocking(true);
+    for (int still = 0; still < 2;)
+    {
+      bool moved = false;
+      for (;;)
+      {
+        error_code ec;
+        std::size_t n = p.client.write_some(blitz::buffer(chunk), ec);
+        if (ec)
+        {
+          BOOST_TEST((ec == blitz::error::would_block));
+          break;
+        }
+        moved = true;
+        queued.insert(queued.end(), chunk.begin(), chunk.begin() + static_cast<std::ptrdiff_t>(n));
+      }
+      still = moved ? 0 : still + 1;
+      std::this_thread::sleep_for(60ms);
+    }
+    p.client.non_blocking(false);
+
+    auto data = pattern(65536, 6);
+    int calls = 0;
+    std::size_t sent = 0;
+    error_code sent_ec;
+    blitz::post(p.ctx, [&] {
+      p.client.async_send(blitz::buffer(data), flags, [&](const error_code& ec, std::size_t n) {
+        ++calls;
+        sent_ec = ec;
+        sent = n;
+      });
+    });
+    p.ctx.run_for(100ms);
+    BOOST_TEST(calls == 0); // nobody reads: no room can appear
+
+    std::vector<char> got(queued.size() + data.size());
+    std::size_t received = 0;
+    std::function<void()> drain = [&] {
+      p.server.async_read_some(blitz::buffer(got.data() + received, got.size() - received),
+                               [&](const error_code& ec, std::size_t n) {
+                                 received += n;
+                                 if (!ec && (calls == 0 || received < queued.size() + sent))
+                                   drain();
+                               });
+    };
+    drain();
+    p.ctx.restart();
+    p.ctx.run_for(5s);
+    BOOST_TEST(calls == 1);
+    BOOST_TEST(!sent_ec);
+    BOOST_TEST(sent > 0u);
+    BOOST_REQUIRE(received == queued.size() + sent);
+    BOOST_TEST(std::equal(queued.begin(), queued.end(), got.begin()));
+    BOOST_TEST(std::equal(data.begin(), data.begin() + static_cast<std::ptrdiff_t>(sent),
+                          got.begin() + static_cast<std::ptrdiff_t>(queued.size())));
+  }
 }
 
 BOOST_AUTO_TEST_CASE(scatter_gather)

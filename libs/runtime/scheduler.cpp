@@ -132,6 +132,12 @@ bool scheduler::running_in_this_thread() const noexcept
   return find_thread_info(this) != nullptr;
 }
 
+bool scheduler::last_ready_handler() const noexcept
+{
+  thread_info* ti = find_thread_info(this);
+  return ti && ti->private_q.empty();
+}
+
 void scheduler::work_started() noexcept
 {
   outstanding_work_.fetch_add(1, std::memory_order_relaxed);

@@ -126,6 +126,8 @@ public:
   void work_finished() noexcept;
 
   bool running_in_this_thread() const noexcept;
+  // This thread runs the context and has no other handler queued behind the current one.
+  bool last_ready_handler() const noexcept;
 
   // A backend starting an I/O operation of kind k (an io_kind): counted by the thread
   // running the context in its own counters (added up like handlers), by any other thread
