@@ -9,6 +9,7 @@
 
 #include <functional>
 #include <memory>
+#include <string>
 
 using blitz::ip::tcp;
 using boost::system::error_code;
@@ -90,6 +91,41 @@ BOOST_AUTO_TEST_CASE(completed_operation_is_not_cancelled)
   sig.emit(blitz::cancellation_type::terminal);
   BOOST_TEST(!got);
   BOOST_TEST(n == 3u);
+}
+
+// A send that has room completes as it starts (epoll; io_uring sends it with send(2) when
+// it would travel alone in the ring). Closing the socket and emitting before its handler
+// runs must leave the real result, and the emit must not reach the closed socket's state.
+BOOST_AUTO_TEST_CASE(emit_after_close_leaves_a_send_that_already_completed)
+{
+  connected_pair p;
+  blitz::cancellation_signal sig;
+  error_code got = blitz::error::would_block;
+  std::size_t n = 0;
+  int calls = 0;
+  blitz::post(p.ctx, [&] {
+    p.client.async_send(blitz::buffer("abc", 3),
+                        blitz::bind_cancellation_slot(sig.slot(), [&](const error_code& ec, std::size_t k) {
+                          ++calls;
+                          got = ec;
+                          n = k;
+                        }));
+  });
+  p.ctx.run_one(); // the posted handler only: the send is started, its handler not run
+  p.client.close();
+  sig.emit(blitz::cancellation_type::terminal);
+  p.ctx.restart();
+  p.ctx.run();
+  BOOST_TEST(calls == 1);
+  // Either it went out before the close, or the close aborted it: never both, never lost.
+  BOOST_TEST((!got || got == blitz::error::operation_aborted));
+  if (!got)
+  {
+    BOOST_TEST(n == 3u);
+    char buf[3];
+    BOOST_TEST(blitz::read(p.server, blitz::buffer(buf)) == 3u);
+    BOOST_TEST(std::string(buf, 3) == "abc");
+  }
 }
 
 BOOST_AUTO_TEST_CASE(composed_read_cancelled_midway_reports_bytes_so_far)

@@ -132,10 +132,10 @@ bool scheduler::running_in_this_thread() const noexcept
   return find_thread_info(this) != nullptr;
 }
 
-bool scheduler::last_ready_handler() const noexcept
+bool scheduler::starts_alone() const noexcept
 {
   thread_info* ti = find_thread_info(this);
-  return ti && ti->private_q.empty();
+  return !ti || !one_runner() || ti->private_q.empty();
 }
 
 void scheduler::work_started() noexcept

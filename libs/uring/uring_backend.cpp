@@ -85,9 +85,9 @@ struct uring_descriptor : descriptor_state
   // (io_op::drained, no IORING_CQE_F_SOCK_NONEMPTY): the next receive is issued with
   // IORING_RECVSEND_POLL_FIRST; sq_mutex_. See prep_locked.
   bool recv_drained = false;
-  // Likewise for sends: the last one came back short, or found no room, so the send buffer
-  // is full and the next send SQE waits for room first (IORING_RECVSEND_POLL_FIRST) and is
-  // not tried from user space either; sq_mutex_.
+  // The last stream send made with send(2) came back short, or found no room: the send
+  // buffer is full, so the next send goes to the ring rather than being tried that way
+  // again (see send_now_pays_locked); its SQE clears this; sq_mutex_.
   bool send_full = false;
 };
 
@@ -169,6 +169,7 @@ private:
   void release_locked(uring_descriptor* d);
   bool must_submit_now() const noexcept;
   bool send_now_pays_locked(const uring_descriptor* d, const io_op* o) const noexcept;
+  bool sent_now(uring_descriptor* d, io_op* o, std::unique_lock<futex_mutex>& lock);
   // Single-issuer rings: whether this thread may enter the kernel or register anything.
   bool may_enter() const noexcept
   {
@@ -629,12 +630,11 @@ void uring_backend::prep_locked(io_uring_sqe* sqe, io_op* o)
         io_uring_prep_sendmsg(sqe, o->fd_, &o->msg_,
                               static_cast<unsigned>(o->msg_flags_ | MSG_NOSIGNAL));
       }
-      // The send buffer was full a moment ago: an inline attempt would only fail. Spent
-      // here and never with MSG_DONTWAIT, as for receives above.
-      uring_descriptor* sd = static_cast<uring_descriptor*>(o->desc_);
-      if (sd->send_full && !(o->msg_flags_ & MSG_DONTWAIT))
-        sqe->ioprio |= IORING_RECVSEND_POLL_FIRST;
-      sd->send_full = false;
+      // The hint that kept this send from being tried in user space is spent. No
+      // POLL_FIRST here, unlike receives: a send issued after this one in the same
+      // submission would go out inline while this one waited for its poll, and its bytes
+      // would overtake these.
+      static_cast<uring_descriptor*>(o->desc_)->send_full = false;
       break;
     }
     case io_kind::send_to:
@@ -738,18 +738,17 @@ bool uring_backend::queue_locked(io_op* o)
 // costs an io_uring_enter of its own, the kernel's request setup and CQE, and a pass of the
 // scheduler's wait loop that only reaps that CQE; send(2) costs the syscall alone, and the
 // completion goes straight to the ready queue. In ping-pong traffic that halves the ring
-// round trips (2,625 -> 1,793 instructions per round trip at one connection, tools/instr).
-// When handlers of a batch of completions each send, only the last one can find the SQ
-// empty, so batches keep sharing one enter (measured neutral at 64 connections and
-// pipelined). Only with no other op of the descriptor in the kernel, so that bytes never
+// round trips (2,625 -> 1,881 instructions per round trip at one connection, tools/instr).
+// When handlers of a batch of completions each send, only the last one finds nothing
+// queued behind it, and by then the others' SQEs wait in the SQ, so batches keep sharing
+// one enter (measured neutral at 64 and 256 connections and pipelined). Only with no other op of the descriptor in the kernel, so that bytes never
 // overtake an earlier send, and not after a send found the buffer full. Not with SQPOLL,
 // whose kernel thread submits without a syscall.
 bool uring_backend::send_now_pays_locked(const uring_descriptor* d, const io_op* o) const noexcept
 {
-  if ((o->kind_ != io_kind::send && o->kind_ != io_kind::send_to) || d->inflight != 0 ||
-      d->send_full || sqpoll() || foreign_locked())
-    return false;
-  return must_submit_now() || (io_uring_sq_ready(&ring_) == 0 && sched_.last_ready_handler());
+  return (o->kind_ == io_kind::send || o->kind_ == io_kind::send_to) && d->inflight == 0 &&
+         !d->send_full && io_uring_sq_ready(&ring_) == 0 && !sqpoll() && !foreign_locked() &&
+         sched_.starts_alone();
 }
 
 bool uring_backend::must_submit_now() const noexcept
@@ -768,6 +767,46 @@ void uring_backend::flush() noexcept
     submit_locked();
 }
 
+// Makes the send with send(2) (see send_now_pays_locked). Returns true when the op is
+// complete and posted; false, with the lock held again, when it must go to the ring.
+// Out of line: the common path of start_op stays small.
+__attribute__((noinline)) bool uring_backend::sent_now(uring_descriptor* d, io_op* o,
+                                                       std::unique_lock<futex_mutex>& lock)
+{
+  // Unlocked: the syscall holds up no other thread's submissions. Counted in inflight
+  // meanwhile, so that a close from another thread cannot free d under it; a cancel that
+  // comes in between marks the op (backend_tag_, cancel_gen) and is honoured below if the
+  // send has to wait.
+  ++d->inflight;
+  lock.unlock();
+  int flags = o->msg_flags_;
+  o->msg_flags_ |= MSG_DONTWAIT;
+  bool done = o->perform();
+  o->msg_flags_ = flags;
+  lock.lock();
+  --d->inflight;
+  bool cancelled = o->backend_tag_ != d->cancel_gen;
+  if (!done && !cancelled)
+  {
+    if (o->kind_ == io_kind::send)
+      d->send_full = true;
+    return false;
+  }
+  // A short send filled the buffer: the next one is not tried from here.
+  if (done && o->kind_ == io_kind::send && o->drained())
+    d->send_full = true;
+  release_locked(d); // closed by another thread meanwhile
+  lock.unlock();
+  if (!done)
+    o->set_result(-ECANCELED);
+  // Never in the kernel: a cancel emitted before the handler runs has nothing to ask the
+  // backend for, and must not reach a descriptor the handler's caller may have closed
+  // since (io_op::cancel checks desc_).
+  o->desc_ = nullptr;
+  sched_.post_completion(o);
+  return true;
+}
+
 void uring_backend::start_op(descriptor_state* ds, io_op* o)
 {
   uring_descriptor* d = static_cast<uring_descriptor*>(ds);
@@ -781,37 +820,8 @@ void uring_backend::start_op(descriptor_state* ds, io_op* o)
   if (d->fixed < 0 && fixed_files_)
     fix_descriptor_locked(d);
   o->backend_tag_ = d->cancel_gen;
-  if (send_now_pays_locked(d, o))
-  {
-    // Unlocked: the syscall holds up no other thread's submissions. The op is in no queue
-    // meanwhile; a cancel that comes in between marks it (backend_tag_, cancel_gen), and
-    // is honoured below if the send has to wait.
-    lock.unlock();
-    int flags = o->msg_flags_;
-    o->msg_flags_ |= MSG_DONTWAIT;
-    bool done = o->perform();
-    o->msg_flags_ = flags;
-    if (done)
-    {
-      if (o->drained())
-      {
-        lock.lock();
-        d->send_full = true; // a short send filled the buffer: the next one waits for room
-        lock.unlock();
-      }
-      sched_.post_completion(o);
-      return;
-    }
-    lock.lock();
-    if (o->backend_tag_ != d->cancel_gen)
-    {
-      lock.unlock();
-      o->set_result(-ECANCELED);
-      sched_.post_completion(o);
-      return;
-    }
-    d->send_full = true; // the SQE waits for room first (see prep_locked)
-  }
+  if (send_now_pays_locked(d, o) && sent_now(d, o, lock))
+    return;
   ++d->inflight;
   // Relaxed: the count is only a hint for has_pending(); shutdown() re-reads it after
   // cancelling everything under its own synchronisation (the CQ).
@@ -1210,10 +1220,6 @@ void uring_backend::complete_cqe_locked(io_uring_cqe* cqe, op_queue& ready, op_q
     o->buffer_id_ = buffer;
     static_cast<uring_descriptor*>(o->desc_)->recv_drained =
         o->drained() && !(cqe->flags & IORING_CQE_F_SOCK_NONEMPTY);
-    break;
-  case io_kind::send:
-    o->set_result(res);
-    static_cast<uring_descriptor*>(o->desc_)->send_full = o->drained();
     break;
   default:
     o->set_result(res);

@@ -126,8 +126,10 @@ public:
   void work_finished() noexcept;
 
   bool running_in_this_thread() const noexcept;
-  // This thread runs the context and has no other handler queued behind the current one.
-  bool last_ready_handler() const noexcept;
+  // Whether I/O this thread starts now reaches the kernel on its own: this thread does not
+  // run the context or shares it with others (backends submit such work at once), or it
+  // runs it alone with no handler queued behind the current one (it waits next).
+  bool starts_alone() const noexcept;
 
   // A backend starting an I/O operation of kind k (an io_kind): counted by the thread
   // running the context in its own counters (added up like handlers), by any other thread
