@@ -738,12 +738,13 @@ bool uring_backend::queue_locked(io_op* o)
 // costs an io_uring_enter of its own, the kernel's request setup and CQE, and a pass of the
 // scheduler's wait loop that only reaps that CQE; send(2) costs the syscall alone, and the
 // completion goes straight to the ready queue. In ping-pong traffic that halves the ring
-// round trips (2,625 -> 1,881 instructions per round trip at one connection, tools/instr).
+// round trips (2,625 -> 1,930 instructions per round trip at one connection, tools/instr).
 // When handlers of a batch of completions each send, only the last one finds nothing
 // queued behind it, and by then the others' SQEs wait in the SQ, so batches keep sharing
-// one enter (measured neutral at 64 and 256 connections and pipelined). Only with no other op of the descriptor in the kernel, so that bytes never
-// overtake an earlier send, and not after a send found the buffer full. Not with SQPOLL,
-// whose kernel thread submits without a syscall.
+// one enter (measured neutral at 64 and 256 connections and pipelined). Only with no
+// other op of the descriptor in the kernel, so that bytes never overtake an earlier send,
+// and not after a send found the buffer full. Not with SQPOLL, whose kernel thread submits
+// without a syscall.
 bool uring_backend::send_now_pays_locked(const uring_descriptor* d, const io_op* o) const noexcept
 {
   return (o->kind_ == io_kind::send || o->kind_ == io_kind::send_to) && d->inflight == 0 &&
