@@ -5,6 +5,7 @@
 #include <blitz/detail/buffer_pool_impl.hpp>
 #include <blitz/detail/pipe_write.hpp>
 #include <blitz/error.hpp>
+#include "nocancel_calls.hpp"
 
 #include <cerrno>
 #include <poll.h>
@@ -107,7 +108,7 @@ bool io_op::perform_pooled_recv() noexcept
   }
   for (;;)
   {
-    ssize_t r = ::recv(fd_, pool_->address(id), pool_->buffer_size(), msg_flags_);
+    ssize_t r = nocancel::recv(fd_, pool_->address(id), pool_->buffer_size(), msg_flags_);
     int err = r < 0 ? errno : 0;
     if (err == EINTR)
       continue;
@@ -133,34 +134,34 @@ bool io_op::perform() noexcept
       if (pool_)
         return perform_pooled_recv();
       if (iov_count_ == 1)
-        r = ::recv(fd_, iov_[0].iov_base, iov_[0].iov_len, msg_flags_);
+        r = nocancel::recv(fd_, iov_[0].iov_base, iov_[0].iov_len, msg_flags_);
       else
       {
         ::msghdr m{};
         m.msg_iov = iov_;
         m.msg_iovlen = iov_count_;
-        r = ::recvmsg(fd_, &m, msg_flags_);
+        r = nocancel::recvmsg(fd_, &m, msg_flags_);
       }
       break;
     case io_kind::send:
       // MSG_NOSIGNAL: EPIPE instead of SIGPIPE when the peer is gone.
       if (iov_count_ == 1)
-        r = ::send(fd_, iov_[0].iov_base, iov_[0].iov_len, msg_flags_ | MSG_NOSIGNAL);
+        r = nocancel::send(fd_, iov_[0].iov_base, iov_[0].iov_len, msg_flags_ | MSG_NOSIGNAL);
       else
       {
         ::msghdr m{};
         m.msg_iov = iov_;
         m.msg_iovlen = iov_count_;
-        r = ::sendmsg(fd_, &m, msg_flags_ | MSG_NOSIGNAL);
+        r = nocancel::sendmsg(fd_, &m, msg_flags_ | MSG_NOSIGNAL);
       }
       break;
     case io_kind::recv_from:
       build_msghdr();
-      r = ::recvmsg(fd_, &msg_, msg_flags_);
+      r = nocancel::recvmsg(fd_, &msg_, msg_flags_);
       break;
     case io_kind::send_to:
       build_msghdr();
-      r = ::sendmsg(fd_, &msg_, msg_flags_ | MSG_NOSIGNAL);
+      r = nocancel::sendmsg(fd_, &msg_, msg_flags_ | MSG_NOSIGNAL);
       break;
     case io_kind::read:
       r = offset_ < 0 ? ::readv(fd_, iov_, iov_count_)
@@ -174,7 +175,7 @@ bool io_op::perform() noexcept
     case io_kind::accept:
     {
       ::socklen_t len = addrlen_;
-      r = ::accept4(fd_, addr_, addr_ ? &len : nullptr, SOCK_CLOEXEC | SOCK_NONBLOCK);
+      r = nocancel::accept4(fd_, addr_, addr_ ? &len : nullptr, SOCK_CLOEXEC | SOCK_NONBLOCK);
       if (r >= 0)
         addrlen_ = len;
       // A connection that was reset while queued is gone; the next one may be fine.
