@@ -11,6 +11,7 @@
 #include <chrono>
 #include <cstdlib>
 #include <new>
+#include <thread>
 #include <vector>
 
 #include "counting_new.hpp"
@@ -98,4 +99,48 @@ BOOST_AUTO_TEST_CASE(burst_allowance_is_bounded)
   BOOST_TEST(calls >= 3); // 64 batches of 1 MiB, 16 per call
   BOOST_TEST(blitz::detail::slab_depot_bytes() - baseline <= resident);
   BOOST_TEST(!blitz::detail::slab_trim(16));
+}
+
+// Each class recycles its own blocks, last freed first out, with no heap call; a size one
+// byte past the largest class goes to the heap every time; and a thread's cache, first
+// used and then left behind when the thread ends, reaches the next thread through the
+// depot rather than being lost.
+BOOST_AUTO_TEST_CASE(classes_recycle_their_blocks_and_an_exiting_thread_hands_them_on)
+{
+  const std::size_t sizes[] = {1, 32, 33, 64, 200, 400, 1024, 2048, 4096};
+  std::vector<void*> first;
+  std::thread([&] {
+    // A fresh thread: its first free adopts the cache.
+    for (std::size_t size : sizes)
+    {
+      void* a = blitz::detail::slab_allocate(size);
+      blitz::detail::slab_deallocate(a, size);
+      long before = allocations.load();
+      void* b = blitz::detail::slab_allocate(size);
+      BOOST_TEST(allocations.load() - before == 0);
+      BOOST_TEST(b == a);
+      first.push_back(b);
+    }
+    long before = allocations.load();
+    void* big = blitz::detail::slab_allocate(4097);
+    blitz::detail::slab_deallocate(big, 4097);
+    void* again = blitz::detail::slab_allocate(4097);
+    BOOST_TEST(allocations.load() - before == 2);
+    blitz::detail::slab_deallocate(again, 4097);
+    for (std::size_t i = 0; i < first.size(); ++i)
+      blitz::detail::slab_deallocate(first[i], sizes[i]);
+  }).join();
+
+  // The exited thread's lists went to the depot as batches, each on top of its class; a
+  // new thread takes them back, the last block freed first, before asking the heap.
+  std::thread([&] {
+    long before = allocations.load();
+    void* small = blitz::detail::slab_allocate(32);
+    void* large = blitz::detail::slab_allocate(4096);
+    BOOST_TEST(allocations.load() - before == 0);
+    BOOST_TEST(small == first[1]); // sizes 1 and 32 share the smallest class
+    BOOST_TEST(large == first.back());
+    blitz::detail::slab_deallocate(small, 32);
+    blitz::detail::slab_deallocate(large, 4096);
+  }).join();
 }

@@ -30,8 +30,8 @@ namespace blitz {
 namespace detail {
 namespace {
 
-constexpr std::size_t min_shift = 5;   // 32 B
-constexpr std::size_t class_count = 8; // 32 .. 4096
+constexpr std::size_t min_shift = slab_min_shift;
+constexpr std::size_t class_count = slab_class_count;
 constexpr std::size_t batch_blocks = 256;
 constexpr std::size_t resident_bytes = std::size_t(8) << 20;
 constexpr std::size_t burst_bytes = std::size_t(64) << 20;
@@ -178,49 +178,44 @@ void adopt_cache() noexcept
   cache.state = thread_cache::alive;
 }
 
-// The class index for size, or class_count when the size is too large to pool.
-inline std::size_t class_of(std::size_t size) noexcept
+// The fast paths below are all an op pays per allocation and free. Whatever may take a lock
+// or call the heap is kept out of line so that these compile to a handful of instructions
+// with no register spills.
+inline void push_free(thread_cache& tc, void* p, std::size_t c) noexcept
 {
-  if (size <= (std::size_t(1) << min_shift))
-    return 0;
-  // Index of the smallest power of two >= size, relative to the smallest class.
-  std::size_t bits = sizeof(unsigned long) * 8 - static_cast<std::size_t>(__builtin_clzl(size - 1));
-  std::size_t c = bits - min_shift;
-  return c < class_count ? c : class_count;
+  free_block* b = static_cast<free_block*>(p);
+  b->next = tc.head[c];
+  free_block*& oldest = tc.freed[c][tc.count[c] % lookahead];
+  b->ahead = oldest;
+  oldest = b;
+  tc.head[c] = b;
+  ++tc.count[c];
 }
 
-} // namespace
-
-void* slab_allocate(std::size_t size)
+// The slow half of slab_allocate_class: the thread's list for c is empty.
+__attribute__((noinline)) void* refill_and_allocate(std::size_t c)
 {
-  std::size_t c = class_of(size);
-  if (c == class_count)
-    return ::operator new(size);
   thread_cache& tc = cache;
-  if (!tc.head[c] && tc.state != thread_cache::dead)
+  if (tc.state != thread_cache::dead)
   {
     if (tc.state == thread_cache::unused)
       adopt_cache();
-    tc.head[c] = depot_take(c);
-    tc.count[c] = tc.head[c] ? tc.head[c]->batch_count : 0;
-  }
-  if (free_block* b = tc.head[c])
-  {
-    tc.head[c] = b->next;
-    // For writing: the op is built there, and a store still waiting for its line would
-    // also hold up the locked push that publishes the op to another thread.
-    __builtin_prefetch(b->ahead, 1);
-    --tc.count[c];
-    return b;
+    if (free_block* b = depot_take(c))
+    {
+      tc.head[c] = b->next;
+      tc.count[c] = b->batch_count - 1;
+      return b;
+    }
   }
   return ::operator new(block_size(c));
 }
 
-void slab_deallocate(void* p, std::size_t size) noexcept
+// The slow half of slab_deallocate_class: the cache is not in use yet, is full for c, or
+// its thread is exiting.
+__attribute__((noinline)) void deallocate_slow(void* p, std::size_t c) noexcept
 {
-  std::size_t c = class_of(size);
   thread_cache& tc = cache;
-  if (c == class_count || tc.state == thread_cache::dead)
+  if (tc.state == thread_cache::dead)
   {
     ::operator delete(p);
     return;
@@ -229,13 +224,31 @@ void slab_deallocate(void* p, std::size_t size) noexcept
     adopt_cache();
   if (tc.count[c] == batch_blocks)
     tc.release(c);
-  free_block* b = static_cast<free_block*>(p);
-  b->next = tc.head[c];
-  free_block*& oldest = tc.freed[c][tc.count[c] % lookahead];
-  b->ahead = oldest;
-  oldest = b;
-  tc.head[c] = b;
-  ++tc.count[c];
+  push_free(tc, p, c);
+}
+
+} // namespace
+
+void* slab_allocate_class(std::size_t c)
+{
+  thread_cache& tc = cache;
+  free_block* b = tc.head[c];
+  if (!b)
+    return refill_and_allocate(c);
+  tc.head[c] = b->next;
+  // For writing: the op is built there, and a store still waiting for its line would
+  // also hold up the locked push that publishes the op to another thread.
+  __builtin_prefetch(b->ahead, 1);
+  --tc.count[c];
+  return b;
+}
+
+void slab_deallocate_class(void* p, std::size_t c) noexcept
+{
+  thread_cache& tc = cache;
+  if (tc.state != thread_cache::alive || tc.count[c] == batch_blocks)
+    return deallocate_slow(p, c);
+  push_free(tc, p, c);
 }
 
 bool slab_trim_pending() noexcept

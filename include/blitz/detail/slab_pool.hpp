@@ -15,8 +15,45 @@
 namespace blitz {
 namespace detail {
 
-void* slab_allocate(std::size_t size);
-void slab_deallocate(void* p, std::size_t size) noexcept;
+// Size classes are powers of two from 32 B to 4 KiB; larger requests go to operator new.
+constexpr std::size_t slab_min_shift = 5;
+constexpr std::size_t slab_class_count = 8;
+
+// The class for size, or slab_class_count when it is too large to pool. Inline and
+// constexpr because nearly every caller passes sizeof(Op): the class then folds to a
+// constant and an allocation costs the free-list pop alone.
+constexpr std::size_t slab_class_of(std::size_t size) noexcept
+{
+  if (size <= (std::size_t(1) << slab_min_shift))
+    return 0;
+  // Index of the smallest power of two >= size, relative to the smallest class.
+  std::size_t c = sizeof(unsigned long) * 8 - static_cast<std::size_t>(__builtin_clzl(size - 1)) -
+                  slab_min_shift;
+  return c < slab_class_count ? c : slab_class_count;
+}
+static_assert(slab_class_of(1) == 0 && slab_class_of(32) == 0 && slab_class_of(33) == 1 &&
+                slab_class_of(4096) == slab_class_count - 1 &&
+                slab_class_of(4097) == slab_class_count,
+              "classes are the powers of two from 32 B to 4 KiB");
+
+// A block of class c (c < slab_class_count), and its way back.
+void* slab_allocate_class(std::size_t c);
+void slab_deallocate_class(void* p, std::size_t c) noexcept;
+
+inline void* slab_allocate(std::size_t size)
+{
+  std::size_t c = slab_class_of(size);
+  return c < slab_class_count ? slab_allocate_class(c) : ::operator new(size);
+}
+
+inline void slab_deallocate(void* p, std::size_t size) noexcept
+{
+  std::size_t c = slab_class_of(size);
+  if (c < slab_class_count)
+    slab_deallocate_class(p, c);
+  else
+    ::operator delete(p);
+}
 // Hands back to the heap up to max_batches batches (256 blocks each) of what the depots
 // keep beyond their resident caps after a burst; true while some such memory remains.
 // Called by a thread with nothing to do, before it blocks.
