@@ -744,11 +744,12 @@ bool uring_backend::queue_locked(io_op* o)
 // one enter (measured neutral at 64 and 256 connections and pipelined). Only with no
 // other op of the descriptor in the kernel, so that bytes never overtake an earlier send,
 // and not after a send found the buffer full. Not with SQPOLL, whose kernel thread submits
-// without a syscall.
+// without a syscall. Not with MSG_WAITALL either: the ring's send keeps going until every
+// byte is sent, where send(2) returns what fitted.
 bool uring_backend::send_now_pays_locked(const uring_descriptor* d, const io_op* o) const noexcept
 {
   return (o->kind_ == io_kind::send || o->kind_ == io_kind::send_to) && d->inflight == 0 &&
-         !d->send_full && io_uring_sq_ready(&ring_) == 0 && !sqpoll() && !foreign_locked() &&
+         !d->send_full && !(o->msg_flags_ & MSG_WAITALL) && io_uring_sq_ready(&ring_) == 0 && !sqpoll() && !foreign_locked() &&
          sched_.starts_alone();
 }
 
