@@ -7,7 +7,6 @@
 #include <blitz/detail/slab_pool.hpp>
 #include <blitz/error.hpp>
 
-#include <chrono>
 #include <ctime>
 #include <thread>
 
@@ -217,7 +216,7 @@ void scheduler::inject(op* o, bool carries_work)
   if (sleepers_.load(std::memory_order_seq_cst) > 0 &&
       !wake_sent_.exchange(true, std::memory_order_seq_cst))
   {
-    std::unique_lock<std::mutex> lock(mutex_);
+    std::unique_lock<futex_mutex> lock(mutex_);
     wake_one_locked(lock);
   }
 }
@@ -277,7 +276,7 @@ bool scheduler::spin_for_injected(std::int64_t deadline_ns) noexcept
   }
 }
 
-void scheduler::wake_one_locked(std::unique_lock<std::mutex>& lock)
+void scheduler::wake_one_locked(std::unique_lock<futex_mutex>& lock)
 {
   if (idle_threads_ > 0)
   {
@@ -294,7 +293,7 @@ void scheduler::wake_one_locked(std::unique_lock<std::mutex>& lock)
 
 void scheduler::stop()
 {
-  std::unique_lock<std::mutex> lock(mutex_);
+  std::unique_lock<futex_mutex> lock(mutex_);
   stopped_.store(true, std::memory_order_relaxed);
   bool interrupt = reaper_waiting_;
   lock.unlock();
@@ -310,7 +309,7 @@ bool scheduler::stopped() const noexcept
 
 void scheduler::restart()
 {
-  std::lock_guard<std::mutex> lock(mutex_);
+  std::lock_guard<futex_mutex> lock(mutex_);
   stopped_.store(false, std::memory_order_relaxed);
 }
 
@@ -329,7 +328,7 @@ void scheduler::flush_private(thread_info& ti) noexcept
     stop();
   if (!ti.private_q.empty())
   {
-    std::unique_lock<std::mutex> lock(mutex_);
+    std::unique_lock<futex_mutex> lock(mutex_);
     shared_.push(ti.private_q);
     wake_one_locked(lock);
   }
@@ -410,7 +409,7 @@ std::size_t scheduler::do_run(std::size_t max_handlers, std::int64_t deadline_ns
       // Fairness: I/O completions, expired timers and cross-thread posts get their turn
       // even while handlers keep re-posting themselves.
       take_injected(ti);
-      std::unique_lock<std::mutex> lock(mutex_);
+      std::unique_lock<futex_mutex> lock(mutex_);
       ti.private_q.push(shared_);
       if (!reaper_active_ && backend_->can_reap())
       {
@@ -425,7 +424,7 @@ std::size_t scheduler::do_run(std::size_t max_handlers, std::int64_t deadline_ns
     {
       // Other threads run this scheduler: keep the next op, offer the rest to a thread
       // that is idle or asleep in the backend rather than running it all here.
-      std::unique_lock<std::mutex> lock(mutex_);
+      std::unique_lock<futex_mutex> lock(mutex_);
       if (idle_threads_ > 0 || reaper_waiting_)
       {
         op* next = ti.private_q.pop();
@@ -444,7 +443,7 @@ std::size_t scheduler::do_run(std::size_t max_handlers, std::int64_t deadline_ns
 bool scheduler::wait_for_work(thread_info& ti, std::int64_t deadline_ns, bool may_block)
 {
   flush_counts(ti);
-  std::unique_lock<std::mutex> lock(mutex_);
+  std::unique_lock<futex_mutex> lock(mutex_);
   bool reaped = false;
   bool flushed = false;
   bool spun = false;
@@ -591,7 +590,7 @@ bool scheduler::wait_for_work(thread_info& ti, std::int64_t deadline_ns, bool ma
       if (deadline_ns < 0)
         wakeup_.wait(lock);
       else
-        wakeup_.wait_for(lock, std::chrono::nanoseconds(deadline_ns > now ? deadline_ns - now : 0));
+        wakeup_.wait(lock, deadline_ns > now ? deadline_ns - now : 0);
       std::int64_t waited = now_ns() - now;
       ti.waits_unflushed += 1;
       ti.wait_ns_unflushed += static_cast<std::uint64_t>(waited > 0 ? waited : 0);
@@ -745,7 +744,7 @@ void scheduler::arm_timer(timer_state& t, std::int64_t deadline_ns,
   }
   if (interrupt)
   {
-    std::unique_lock<std::mutex> lock(mutex_);
+    std::unique_lock<futex_mutex> lock(mutex_);
     if (reaper_waiting_)
     {
       lock.unlock();
@@ -820,7 +819,7 @@ void scheduler::timer_move(timer_state& to, timer_state& from)
 void scheduler::abandon_all() noexcept
 {
   {
-    std::lock_guard<std::mutex> lock(mutex_);
+    std::lock_guard<futex_mutex> lock(mutex_);
     stopped_.store(true, std::memory_order_relaxed);
   }
   backend_->shutdown();
@@ -841,7 +840,7 @@ void scheduler::abandon_all() noexcept
     }
     inject_.take_all(doomed);
     {
-      std::lock_guard<std::mutex> lock(mutex_);
+      std::lock_guard<futex_mutex> lock(mutex_);
       doomed.push(shared_);
     }
     {

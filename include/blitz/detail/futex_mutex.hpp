@@ -1,5 +1,6 @@
 // A mutex that is one futex word, for the short critical sections of the I/O path: the
-// io_uring submission queue (taken per operation) and the timer wheel (taken per wait).
+// io_uring submission queue (taken per operation), the timer wheel and the scheduler's
+// queue (taken per wait).
 //
 // Why not std::mutex: glibc's pthread_mutex_lock/unlock pair costs about 60 instructions
 // around the one atomic that matters (type dispatch, lock elision checks, owner and user
@@ -7,8 +8,8 @@
 // uncontended case here is one inlined CAS to lock and one exchange to unlock. The protocol
 // is the classic three-state futex mutex (Drepper, "Futexes Are Tricky"): 0 free, 1 held,
 // 2 held and a thread may be asleep on it. It meets Lockable, so lock_guard and unique_lock
-// work; it cannot be used with std::condition_variable (the scheduler's mutex_ stays a
-// std::mutex for that reason).
+// work; waits on it go through futex_condition, since std::condition_variable needs a
+// std::mutex.
 #ifndef BLITZ_DETAIL_FUTEX_MUTEX_HPP
 #define BLITZ_DETAIL_FUTEX_MUTEX_HPP
 

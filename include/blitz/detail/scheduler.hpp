@@ -26,6 +26,7 @@
 #ifndef BLITZ_DETAIL_SCHEDULER_HPP
 #define BLITZ_DETAIL_SCHEDULER_HPP
 
+#include <blitz/detail/futex_condition.hpp>
 #include <blitz/detail/futex_mutex.hpp>
 #include <blitz/detail/inject_stack.hpp>
 #include <blitz/detail/op_queue.hpp>
@@ -35,7 +36,6 @@
 #include <boost/intrusive/list.hpp>
 
 #include <atomic>
-#include <condition_variable>
 #include <cstdint>
 #include <memory>
 #include <mutex>
@@ -175,7 +175,7 @@ private:
                  std::int64_t (*remaining_ns)(std::int64_t), std::int64_t clock_expiry, op* wait);
   static std::int64_t recheck_deadline(std::int64_t now, std::int64_t left) noexcept;
   std::int64_t timer_timeout_ns(std::int64_t now);
-  void wake_one_locked(std::unique_lock<std::mutex>& lock);
+  void wake_one_locked(std::unique_lock<futex_mutex>& lock);
   void inject(op* o, bool carries_work);
   void take_injected(thread_info& ti) noexcept;
   bool out_of_work() const noexcept;
@@ -205,8 +205,9 @@ private:
 
   // Lock order: mutex_ before timer_mutex_; the backend's own locks are never held while
   // either is taken (the backend calls back into post_completion with no lock held).
-  mutable std::mutex mutex_;
-  std::condition_variable wakeup_;
+  // A futex_mutex with futex_condition: taken twice per blocking wait (see futex_condition).
+  mutable futex_mutex mutex_;
+  futex_condition wakeup_;
   op_queue shared_;
   bool reaper_active_ = false;   // guarded by mutex_
   bool reaper_waiting_ = false;  // reaper is (about to be) blocked in the backend; mutex_
