@@ -115,7 +115,7 @@ BOOST_AUTO_TEST_CASE(condition_ping_pong_loses_no_notification)
       while (turn != i && !lost)
       {
         auto start = std::chrono::steady_clock::now();
-        c.wait(lock, ns(2s));
+        c.wait_for(lock, ns(2s));
         if (std::chrono::steady_clock::now() - start > 1s)
           lost = true;
       }
@@ -141,13 +141,20 @@ BOOST_AUTO_TEST_CASE(condition_notify_all_wakes_every_waiter)
   bool go = false;
   int waiting = 0;
   std::atomic<int> woken{0};
+  bool stuck = false;
   std::vector<std::thread> ts;
   for (int i = 0; i < 3; ++i)
     ts.emplace_back([&] {
       std::unique_lock<futex_mutex> lock(m);
       ++waiting;
+      auto start = std::chrono::steady_clock::now();
       while (!go)
-        c.wait(lock); // no timeout: only notify_all ends it
+      {
+        // Only notify_all ends this in time; a waiter it missed stays until the timeout.
+        c.wait_for(lock, ns(2s));
+        if (std::chrono::steady_clock::now() - start > 1s)
+          stuck = true;
+      }
       woken.fetch_add(1);
     });
   for (;;)
@@ -167,6 +174,7 @@ BOOST_AUTO_TEST_CASE(condition_notify_all_wakes_every_waiter)
   for (auto& t : ts)
     t.join();
   BOOST_TEST(woken.load() == 3);
+  BOOST_TEST(!stuck);
 }
 
 BOOST_AUTO_TEST_CASE(condition_wait_with_timeout_returns_holding_the_lock)
@@ -176,9 +184,16 @@ BOOST_AUTO_TEST_CASE(condition_wait_with_timeout_returns_holding_the_lock)
   std::unique_lock<futex_mutex> lock(m);
   auto start = std::chrono::steady_clock::now();
   auto deadline = start + 30ms;
-  // Spurious wakeups are allowed: wait out the remainder until the deadline passes.
-  while (std::chrono::steady_clock::now() < deadline)
-    c.wait(lock, ns(deadline - std::chrono::steady_clock::now()));
+  // Spurious wakeups are allowed: wait out the remainder until the deadline passes. A
+  // remainder that is negative by the time of the call (the thread was preempted) must
+  // return at once, not wait for ever.
+  for (;;)
+  {
+    auto left = deadline - std::chrono::steady_clock::now();
+    c.wait_for(lock, ns(left));
+    if (left <= std::chrono::steady_clock::duration::zero())
+      break;
+  }
   BOOST_TEST(lock.owns_lock());
   bool other = true;
   std::thread([&] { other = m.try_lock(); }).join();
@@ -186,6 +201,10 @@ BOOST_AUTO_TEST_CASE(condition_wait_with_timeout_returns_holding_the_lock)
   // A notification with nobody waiting is not remembered: a later wait still times out.
   c.notify_one();
   start = std::chrono::steady_clock::now();
-  c.wait(lock, ns(20ms));
+  c.wait_for(lock, ns(20ms));
   BOOST_TEST(ns(std::chrono::steady_clock::now() - start) >= ns(19ms));
+  // A deadline already past does not block.
+  start = std::chrono::steady_clock::now();
+  c.wait_for(lock, -ns(1ms));
+  BOOST_TEST(ns(std::chrono::steady_clock::now() - start) < ns(1s));
 }

@@ -144,3 +144,31 @@ BOOST_AUTO_TEST_CASE(classes_recycle_their_blocks_and_an_exiting_thread_hands_th
     blitz::detail::slab_deallocate(large, 4096);
   }).join();
 }
+
+// A thread that only allocates takes a whole batch from the depot for its first block; when
+// it exits, the rest of that batch goes back to the depot, not to the heap or nowhere.
+BOOST_AUTO_TEST_CASE(a_thread_that_only_allocates_hands_back_the_rest_of_its_batch)
+{
+  constexpr std::size_t size = 128;
+  // Make sure the depot holds a batch of this class: a thread frees more than a list
+  // holds, so one full list moves to the depot, and the rest follows when it exits.
+  std::thread([] {
+    std::vector<void*> blocks(300);
+    for (void*& p : blocks)
+      p = blitz::detail::slab_allocate(size);
+    for (void* p : blocks)
+      blitz::detail::slab_deallocate(p, size);
+  }).join();
+  std::size_t before = blitz::detail::slab_depot_bytes();
+  void* taken = nullptr;
+  long heap_calls = -1;
+  std::thread([&] {
+    long start = allocations.load();
+    taken = blitz::detail::slab_allocate(size);
+    heap_calls = allocations.load() - start;
+  }).join();
+  BOOST_TEST(heap_calls == 0); // from the depot
+  // The batch it took is back, as one (shorter) batch.
+  BOOST_TEST(blitz::detail::slab_depot_bytes() == before);
+  blitz::detail::slab_deallocate(taken, size);
+}

@@ -12,10 +12,14 @@
 // either. Synchronous calls (socket_transfer.cpp) may block, so they keep the wrappers and
 // stay cancellation points, as POSIX has them.
 //
-// The return value and errno are those of the wrapper: -1 with errno set on failure.
+// The return value and errno are those of the wrapper: -1 with errno set on failure. Like
+// the io_uring backend's operations, these calls are not seen by sanitizer interceptors
+// (ASan's check of the buffer range, TSan's happens-before through a socket); the buffers
+// are the same ones the ring reads and writes, and the tests run both backends.
 #ifndef BLITZ_LIBS_NET_NOCANCEL_CALLS_HPP
 #define BLITZ_LIBS_NET_NOCANCEL_CALLS_HPP
 
+#include <cstddef>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/types.h>

@@ -20,7 +20,19 @@ std::uint32_t* word(std::atomic<std::uint32_t>& a) noexcept
 
 } // namespace
 
-void futex_condition::wait(std::unique_lock<futex_mutex>& lock, std::int64_t timeout_ns) noexcept
+void futex_condition::wait_for(std::unique_lock<futex_mutex>& lock,
+                               std::int64_t timeout_ns) noexcept
+{
+  // A deadline already behind the caller is a zero timeout, never "no timeout".
+  if (timeout_ns < 0)
+    timeout_ns = 0;
+  ::timespec ts{};
+  ts.tv_sec = static_cast<std::time_t>(timeout_ns / 1000000000);
+  ts.tv_nsec = static_cast<long>(timeout_ns % 1000000000);
+  sleep(lock, &ts);
+}
+
+void futex_condition::sleep(std::unique_lock<futex_mutex>& lock, const void* timeout) noexcept
 {
   // Both under the mutex, before it is released: a notifier that needs this thread to
   // see its change takes the mutex after this point, so it sees waiters_ raised and bumps
@@ -28,16 +40,9 @@ void futex_condition::wait(std::unique_lock<futex_mutex>& lock, std::int64_t tim
   waiters_.fetch_add(1, std::memory_order_relaxed);
   std::uint32_t seen = seq_.load(std::memory_order_relaxed);
   lock.unlock();
-  ::timespec ts{};
-  if (timeout_ns >= 0)
-  {
-    ts.tv_sec = static_cast<std::time_t>(timeout_ns / 1000000000);
-    ts.tv_nsec = static_cast<long>(timeout_ns % 1000000000);
-  }
   // FUTEX_WAIT's timeout is relative, on CLOCK_MONOTONIC. EINTR, EAGAIN (seq_ moved) and
   // ETIMEDOUT all mean "look again", which the caller does.
-  ::syscall(SYS_futex, word(seq_), FUTEX_WAIT_PRIVATE, seen, timeout_ns >= 0 ? &ts : nullptr,
-            nullptr, 0);
+  ::syscall(SYS_futex, word(seq_), FUTEX_WAIT_PRIVATE, seen, timeout, nullptr, 0);
   lock.lock();
   waiters_.fetch_sub(1, std::memory_order_relaxed);
 }

@@ -590,7 +590,7 @@ bool scheduler::wait_for_work(thread_info& ti, std::int64_t deadline_ns, bool ma
       if (deadline_ns < 0)
         wakeup_.wait(lock);
       else
-        wakeup_.wait(lock, deadline_ns > now ? deadline_ns - now : 0);
+        wakeup_.wait_for(lock, deadline_ns - now);
       std::int64_t waited = now_ns() - now;
       ti.waits_unflushed += 1;
       ti.wait_ns_unflushed += static_cast<std::uint64_t>(waited > 0 ? waited : 0);

@@ -33,13 +33,15 @@ public:
   futex_condition(const futex_condition&) = delete;
   futex_condition& operator=(const futex_condition&) = delete;
 
-  // Releases the lock, sleeps until notified (or spuriously, or after timeout_ns when it is
-  // not negative), and retakes the lock.
-  void wait(std::unique_lock<futex_mutex>& lock, std::int64_t timeout_ns = -1) noexcept;
+  // Release the lock, sleep until notified (or spuriously; wait_for also after timeout_ns,
+  // at once when that is not positive), and retake the lock.
+  void wait(std::unique_lock<futex_mutex>& lock) noexcept { sleep(lock, nullptr); }
+  void wait_for(std::unique_lock<futex_mutex>& lock, std::int64_t timeout_ns) noexcept;
   void notify_one() noexcept { notify(1); }
   void notify_all() noexcept { notify(-1); }
 
 private:
+  void sleep(std::unique_lock<futex_mutex>& lock, const void* timeout) noexcept;
   void notify(int count) noexcept;
 
   std::atomic<std::uint32_t> seq_{0};
