@@ -125,12 +125,8 @@ def echo_medians(rows):
             for k, v in runs.items()}
 
 
-def echo_paired(rows):
-    """{(server, peer, config): (median throughput ratio, median CPU-per-round-trip ratio)},
-    each ratio taken within one round. Servers of a round run back to back, seconds apart,
-    while this virtual machine's speed drifts by tens of percent over minutes: the ratio of
-    two servers measured side by side moves far less than either one's figure, so the
-    median of per-round ratios is steadier than the ratio of two medians."""
+def per_round_ratios(rows):
+    """{(server, peer, config): [(throughput ratio, CPU-per-round-trip ratio), one per round]}."""
     per_round = {}
     for r in rows:
         rt = int(r["round_trips"])
@@ -144,8 +140,40 @@ def echo_paired(rows):
             for b, (rb, cb) in servers.items():
                 if a != b and rb > 0 and cb > 0:
                     ratios.setdefault((a, b, cfg), []).append((ra / rb, ca / cb))
+    return ratios
+
+
+def echo_paired(rows):
+    """{(server, peer, config): (median throughput ratio, median CPU-per-round-trip ratio)},
+    each ratio taken within one round. Servers of a round run back to back, seconds apart,
+    while this virtual machine's speed drifts by tens of percent over minutes: the ratio of
+    two servers measured side by side moves far less than either one's figure, so the
+    median of per-round ratios is steadier than the ratio of two medians."""
     return {k: (statistics.median(x for x, _ in v), statistics.median(y for _, y in v))
-            for k, v in ratios.items()}
+            for k, v in per_round_ratios(rows).items()}
+
+
+def cpu_spread_table(configs, rows):
+    """The interquartile range of the per-round CPU ratios behind each median in the ratio
+    table: how far one round's comparison strays on this machine. A median whose range
+    straddles a target says the run cannot tell the two apart at that precision."""
+    ratios = per_round_ratios(rows)
+
+    def iqr(key):
+        v = [c for _, c in ratios.get(key, [])]
+        if len(v) < 2:
+            return None
+        q = statistics.quantiles(v, n=4)
+        return "%.2f-%.2f" % (q[0], q[2])
+
+    out = []
+    for cfg in configs:
+        row = [cfg]
+        for peer in PEERS:
+            u, e = (iqr((b, peer, cfg)) for b in BLITZ)
+            row.append("%s / %s" % (u or "-", e or "-") if u or e else "")
+        out.append(row)
+    return md_table(["workload"] + ["vs " + p for p in PEERS], out)
 
 
 HTTP_BLITZ = ["http-blitz-uring", "http-blitz-epoll"]
@@ -358,6 +386,10 @@ def main():
           " above 1 is better for blitz. CPU per round trip and RSS: below 1 is better for "
           "blitz. Micro benchmarks compare with `asio_micro` (Asio's epoll reactor).", "",
           ratios, "",
+          "Spread of the echo CPU ratios above: the interquartile range of the per-round "
+          "ratios (`blitz-uring / blitz-epoll`). Where a range straddles a target, this run "
+          "cannot tell the two servers apart at that precision.", "",
+          cpu_spread_table(configs, echo_rows), "",
           "## Echo: round trips per second", "",
           md_table(["configuration"] + SERVERS,
                    [[c] + [si(echo[(s, c)][0]) if (s, c) in echo else "-" for s in SERVERS]
