@@ -1,8 +1,9 @@
 // futex_mutex, the lock around the io_uring SQ, the timer wheel and the scheduler's queue:
 // mutual exclusion under contention from more threads than cores, waiters that sleep in
 // the kernel being woken, and try_lock. futex_condition, the scheduler's wait on it: no
-// notification lost, notify_all waking everyone, and timeouts. Also run under TSan (tools/test --tsan), which checks that a critical
-// section happens-before the next one through the mutex's own atomics.
+// notification lost, notify_all waking everyone, and timeouts. Also run under TSan
+// (tools/test --tsan), which checks that a critical section happens-before the next one
+// through the mutex's own atomics.
 #define BOOST_TEST_MODULE futex_mutex
 #include <boost/test/unit_test.hpp>
 

@@ -50,7 +50,7 @@ void futex_condition::sleep(std::unique_lock<futex_mutex>& lock, const void* tim
 void futex_condition::notify(int count) noexcept
 {
   // Relaxed load: a waiter that matters raised waiters_ under the mutex before the
-  // notifier's critical section (see wait), so this load sees it. A waiter that comes
+  // notifier's critical section (see sleep), so this load sees it. A waiter that comes
   // later reads the state after the notifier's change and does not sleep on it.
   if (waiters_.load(std::memory_order_relaxed) == 0)
     return;

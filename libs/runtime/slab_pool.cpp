@@ -204,6 +204,7 @@ __attribute__((noinline)) void* refill_and_allocate(std::size_t c)
     {
       tc.head[c] = b->next;
       tc.count[c] = b->batch_count - 1;
+      __builtin_prefetch(b->ahead, 1); // as in slab_allocate_class
       return b;
     }
   }

@@ -749,8 +749,8 @@ bool uring_backend::queue_locked(io_op* o)
 bool uring_backend::send_now_pays_locked(const uring_descriptor* d, const io_op* o) const noexcept
 {
   return (o->kind_ == io_kind::send || o->kind_ == io_kind::send_to) && d->inflight == 0 &&
-         !d->send_full && !(o->msg_flags_ & MSG_WAITALL) && io_uring_sq_ready(&ring_) == 0 && !sqpoll() && !foreign_locked() &&
-         sched_.starts_alone();
+         !d->send_full && !(o->msg_flags_ & MSG_WAITALL) && io_uring_sq_ready(&ring_) == 0 &&
+         !sqpoll() && !foreign_locked() && sched_.starts_alone();
 }
 
 bool uring_backend::must_submit_now() const noexcept
