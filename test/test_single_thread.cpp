@@ -132,6 +132,47 @@ BOOST_AUTO_TEST_CASE(close_from_another_thread_spares_the_descriptor_number_reus
   }
 }
 
+BOOST_AUTO_TEST_CASE(a_slot_emptied_from_another_thread_is_not_reused_before_it_is_empty)
+{
+  // The owner is inside a handler when this thread closes a socket whose descriptor holds
+  // a registered-file slot: the update that empties the slot waits in the SQ for the
+  // owner's next submission. The same handler then starts the first read of a new socket.
+  // Had the slot gone back to the free list at once, the new socket would get it, and the
+  // update submitted ahead of its read would take its file away: the read would fail with
+  // bad_descriptor instead of returning the bytes.
+  blitz::io_context ctx(single());
+  tcp::acceptor acceptor(ctx, loopback0());
+  tcp::socket cx(ctx), sx(ctx), cy(ctx), sy(ctx);
+  cx.connect(acceptor.local_endpoint());
+  acceptor.accept(sx);
+  std::atomic<int> stage{0};
+  error_code x_ec, y_ec;
+  std::size_t y_n = 0;
+  char bx[4], by[4];
+  // The handler runs on the owner once it owns the ring (see above).
+  sx.async_read_some(blitz::buffer(bx), [&](const error_code&, std::size_t) {
+    sx.async_read_some(blitz::buffer(bx), [&](const error_code& ec, std::size_t) { x_ec = ec; });
+    stage = 1;
+    wait_until([&] { return stage.load() == 2; });
+    cy.connect(acceptor.local_endpoint());
+    acceptor.accept(sy);
+    sy.async_read_some(blitz::buffer(by), [&](const error_code& ec, std::size_t n) {
+      y_ec = ec;
+      y_n = n;
+    });
+    blitz::write(cy, blitz::buffer("yy", 2));
+  });
+  std::thread owner([&] { ctx.run_for(10s); });
+  blitz::write(cx, blitz::buffer("x", 1));
+  BOOST_TEST(wait_until([&] { return stage.load() == 1; }));
+  sx.close();
+  stage = 2;
+  owner.join();
+  BOOST_TEST(x_ec == blitz::error::operation_aborted);
+  BOOST_TEST(y_ec == error_code());
+  BOOST_TEST(y_n == 2u);
+}
+
 BOOST_AUTO_TEST_CASE(buffer_pool_and_multishot_on_a_single_thread_context)
 {
   blitz::io_context ctx(single());

@@ -34,7 +34,10 @@ public:
     // Promise that one thread, the first to run the context, is the only one that ever runs
     // it (other threads may still post, start, cancel and close). On io_uring the ring is
     // then SINGLE_ISSUER|DEFER_TASKRUN: completions are processed in batches when that
-    // thread waits, instead of interrupting it.
+    // thread waits, instead of interrupting it. The kernel then takes back its references
+    // to a socket (pending operations, the registered-file slot) only from that thread: a
+    // socket another thread closes while the owner is not inside run() keeps its
+    // connection open until the owner's next turn or the context's destruction.
     bool single_thread = false;
   };
 

@@ -63,7 +63,27 @@ constexpr std::uint64_t tag_wakeup = 1; // the eventfd read that interrupt() com
 // Low bits 2, descriptor above: a cancel by descriptor that names a duplicate, closed when
 // the cancel completes (see cancel_ops on a single-issuer ring).
 constexpr std::uint64_t tag_close = 2;
+// Low bits 3, slot above: an update emptying a registered-file slot, queued off the owner
+// of a single-issuer ring; the slot is free again once it completes (see unfix_descriptor_locked).
+constexpr std::uint64_t tag_unfix = 3;
 constexpr std::uint64_t tag_bits = 7;
+// What an emptied slot holds; the kernel only reads it (io_uring_prep_files_update wants a
+// pointer to non-const).
+int no_file = -1;
+
+// Fills sqe with a request as uring_backend::deferred_requests_ describes it.
+void prep_request(io_uring_sqe* sqe, std::uint64_t request) noexcept
+{
+  std::uint64_t tag = request & tag_bits;
+  if (tag == tag_unfix)
+  {
+    io_uring_prep_files_update(sqe, &no_file, 1, static_cast<int>(request >> 3));
+    io_uring_sqe_set_data64(sqe, request);
+    return;
+  }
+  io_uring_prep_cancel_fd(sqe, static_cast<int>(request >> 3), IORING_ASYNC_CANCEL_ALL);
+  io_uring_sqe_set_data64(sqe, tag == tag_close ? request : tag_ignore);
+}
 
 // io_op::backend_phase_ values.
 constexpr std::uint8_t phase_issue = 0;   // the op itself is in the kernel
@@ -201,6 +221,7 @@ private:
       ring_ops_.erase(ring_ops_.iterator_to(*o));
   }
   void queue_cancel_fd_locked(int fd, std::uint64_t user_data) noexcept;
+  void queue_request_locked(std::uint64_t request) noexcept;
   void init_fixed_files() noexcept;
   void fix_descriptor_locked(uring_descriptor* d) noexcept;
   void unfix_descriptor_locked(uring_descriptor* d) noexcept;
@@ -237,8 +258,10 @@ private:
   bool single_ = false;
   std::atomic<bool> enabled_{false};
   std::thread::id owner_; // written once, before enabled_ (release)
-  // Cancels by (duplicated) descriptor that found the SQ full off the owner; sq_mutex_.
-  std::vector<std::uint64_t> deferred_cancels_;
+  // Requests queued off the owner that found the SQ full, as user_data (tag_ignore or
+  // tag_close: a cancel by the descriptor above the tag; tag_unfix: a slot to empty);
+  // queued by the owner's next turn; sq_mutex_.
+  std::vector<std::uint64_t> deferred_requests_;
   // Ops in the kernel of a single-issuer ring (see io_op::ring_hook_); sq_mutex_.
   using ring_op_list = boost::intrusive::list<
       io_op, boost::intrusive::member_hook<io_op, decltype(io_op::ring_hook_), &io_op::ring_hook_>,
@@ -383,9 +406,7 @@ bool uring_backend::init(const scheduler_options& opts, boost::system::error_cod
       return false;
     }
   }
-  // Not on a single-issuer ring: the slot update at close would have to come from the
-  // owner.
-  if (opts.registered_files && !single_)
+  if (opts.registered_files)
     init_fixed_files();
   std::lock_guard<futex_mutex> lock(sq_mutex_);
   arm_wakeup_locked();
@@ -431,22 +452,29 @@ void uring_backend::submit_locked() noexcept
 
 void uring_backend::queue_cancel_fd_locked(int fd, std::uint64_t user_data) noexcept
 {
+  queue_request_locked((static_cast<std::uint64_t>(fd) << 3) | (user_data & tag_bits));
+}
+
+// Puts a request on a descriptor or slot (as deferred_requests_ describes it) in the SQ, or,
+// off the owner with the SQ full, leaves it to the owner's next turn. (On the owner a full
+// SQ was submitted to make room; a sqe is missing only if the kernel refused.)
+void uring_backend::queue_request_locked(std::uint64_t request) noexcept
+{
   io_uring_sqe* sqe = get_sqe_locked();
   if (!sqe)
   {
-    // Off the owner with the SQ full: the owner's next turn queues it. (On the owner a
-    // full SQ was submitted to make room; a sqe is missing only if the kernel refused.)
     try
     {
-      deferred_cancels_.push_back((static_cast<std::uint64_t>(fd) << 3) | (user_data & tag_bits));
+      deferred_requests_.push_back(request);
     }
     catch (...)
     {
+      // Out of memory: a lost cancel leaves its ops to the descriptor's close, a lost
+      // slot update keeps the file open until the ring goes.
     }
     return;
   }
-  io_uring_prep_cancel_fd(sqe, fd, IORING_ASYNC_CANCEL_ALL);
-  io_uring_sqe_set_data64(sqe, user_data);
+  prep_request(sqe, request);
 }
 
 // Registered files spare the kernel a descriptor lookup and a reference count on the file
@@ -503,14 +531,29 @@ void uring_backend::fix_descriptor_locked(uring_descriptor* d) noexcept
 // Before the caller closes the descriptor: the table's reference would keep the file (and
 // a socket's connection) open. SQEs naming the slot were all submitted by cancel_ops, so
 // the slot can go to another descriptor at once.
+//
+// Off the owner of a single-issuer ring, which alone may register files, an update request
+// empties the slot instead, when the owner submits it (it is woken for that). The SQEs the
+// owner queued that name the slot are ahead of it in the SQ, so they still find the file.
+// The slot is free again only once the update has completed: a registration the owner
+// made into it before then would be undone by the update. Until the owner's next turn the
+// table keeps the file open, as the descriptor's in-kernel ops do until their cancel is
+// submitted.
 void uring_backend::unfix_descriptor_locked(uring_descriptor* d) noexcept
 {
   if (d->fixed < 0)
     return;
-  int none = -1;
-  io_uring_register_files_update(&ring_, static_cast<unsigned>(d->fixed), &none, 1);
-  free_slots_.push_back(d->fixed);
+  int slot = d->fixed;
   d->fixed = -1;
+  if (!may_enter())
+  {
+    queue_request_locked((static_cast<std::uint64_t>(slot) << 3) | tag_unfix);
+    submit_locked();
+    return;
+  }
+  int none = -1;
+  io_uring_register_files_update(&ring_, static_cast<unsigned>(slot), &none, 1);
+  free_slots_.push_back(slot);
 }
 
 uring_backend::~uring_backend()
@@ -544,7 +587,7 @@ void uring_backend::deregister_descriptor(descriptor_state* ds) noexcept
   std::lock_guard<futex_mutex> lock(sq_mutex_);
   // SQEs naming the slot may still sit in the SQ (cancel_ops submits only when ops are in
   // flight): hand them to the kernel before the slot is emptied.
-  if (d->fixed >= 0 && io_uring_sq_ready(&ring_) > 0)
+  if (d->fixed >= 0 && can_submit() && io_uring_sq_ready(&ring_) > 0)
     io_uring_submit(&ring_);
   unfix_descriptor_locked(d);
   d->closed = true;
@@ -819,7 +862,9 @@ void uring_backend::start_op(descriptor_state* ds, io_op* o)
   if (o->kind_ == io_kind::write && o->offset_ < 0 && !nosignal_write_flag())
     o->backend_phase_ = phase_user_io;
   std::unique_lock<futex_mutex> lock(sq_mutex_);
-  if (d->fixed < 0 && fixed_files_)
+  // Off the owner of a single-issuer ring the kernel refuses registrations: that thread's
+  // ops use the descriptor by number until one of the owner's own fixes it.
+  if (d->fixed < 0 && fixed_files_ && may_enter())
     fix_descriptor_locked(d);
   o->backend_tag_ = d->cancel_gen;
   if (send_now_pays_locked(d, o) && sent_now(d, o, lock))
@@ -880,8 +925,11 @@ void uring_backend::cancel_ops(descriptor_state* ds) noexcept
       // ops by descriptor, and the earlier SQEs for this fd are issued before the cancel.
       submit_locked();
       // Off the owner of a single-issuer ring nothing could be submitted: SQEs the owner
-      // queued for this descriptor must reach the kernel before the caller closes it.
-      if (single_ && enabled_.load(std::memory_order_relaxed) && !may_enter())
+      // queued for this descriptor must reach the kernel before the caller closes it, if
+      // they name it by number. SQEs naming its registered slot find the file whatever
+      // happens to the number: the slot keeps it until the update that empties it, queued
+      // after them (deregister_descriptor).
+      if (single_ && enabled_.load(std::memory_order_relaxed) && !may_enter() && d->fixed < 0)
       {
         wait = true;
         tail = ring_.sq.sqe_tail;
@@ -1017,13 +1065,11 @@ std::size_t uring_backend::run(op_queue& ready, std::int64_t timeout_ns)
       enable_locked(); // once: the first thread here owns the ring
     // Off the owner (context destruction on another thread) only the CQ can be looked at.
     can_enter = may_enter();
-    while (can_enter && !deferred_cancels_.empty() && io_uring_sq_space_left(&ring_) > 0)
+    while (can_enter && !deferred_requests_.empty() && io_uring_sq_space_left(&ring_) > 0)
     {
-      std::uint64_t c = deferred_cancels_.back();
-      deferred_cancels_.pop_back();
-      io_uring_sqe* sqe = io_uring_get_sqe(&ring_);
-      io_uring_prep_cancel_fd(sqe, static_cast<int>(c >> 3), IORING_ASYNC_CANCEL_ALL);
-      io_uring_sqe_set_data64(sqe, (c & tag_bits) == tag_close ? c : tag_ignore);
+      std::uint64_t c = deferred_requests_.back();
+      deferred_requests_.pop_back();
+      prep_request(io_uring_get_sqe(&ring_), c);
     }
     while (!backlog_.empty() && io_uring_sq_space_left(&ring_) >= 2)
       queue_locked(static_cast<io_op*>(backlog_.pop()));
@@ -1125,6 +1171,13 @@ void uring_backend::complete_cqe_locked(io_uring_cqe* cqe, op_queue& ready, op_q
         ::close(dup);
         break;
       }
+    return;
+  }
+  if ((ud & tag_bits) == tag_unfix)
+  {
+    // The slot no longer holds the file: it may go to another descriptor. (The capacity
+    // was reserved for every slot, so this cannot allocate.)
+    free_slots_.push_back(static_cast<int>(ud >> 3));
     return;
   }
   if (ud == tag_wakeup)
