@@ -132,6 +132,63 @@ BOOST_AUTO_TEST_CASE(close_from_another_thread_spares_the_descriptor_number_reus
   }
 }
 
+BOOST_AUTO_TEST_CASE(close_from_another_thread_after_the_owner_left_does_not_wait_for_it)
+{
+  // An owner outside run() submits nothing: a close here that waited for it to hand the
+  // SQ to the kernel would stall (it used to, for a second per socket, as at the end of a
+  // program that joins its pool and then destroys its sessions). One socket's read was
+  // started by the owner (its descriptor is in the registered-file table), the other's
+  // by this thread once the owner had the ring (used by number).
+  blitz::io_context peer_ctx;
+  tcp::socket c1(peer_ctx), c2(peer_ctx);
+  int calls = 0;
+  {
+    blitz::io_context ctx(single());
+    tcp::acceptor acceptor(ctx, loopback0());
+    tcp::socket s1(ctx), s2(ctx);
+    c1.connect(acceptor.local_endpoint());
+    acceptor.accept(s1);
+    c2.connect(acceptor.local_endpoint());
+    acceptor.accept(s2);
+    char b1[4], b2[4];
+    auto count = [&calls](const error_code&, std::size_t) { ++calls; };
+    std::atomic<bool> owner_has_ring{false};
+    // Its completion reaches a handler only through the owner's turn in the kernel, which
+    // makes the owner own the ring.
+    s1.async_read_some(blitz::buffer(b1), [&](const error_code&, std::size_t) {
+      s1.async_read_some(blitz::buffer(b1), count);
+      owner_has_ring = true;
+    });
+    std::thread owner([&] { ctx.run_for(200ms); });
+    blitz::write(c1, blitz::buffer("x", 1));
+    BOOST_TEST(wait_until([&] { return owner_has_ring.load(); }));
+    s2.async_read_some(blitz::buffer(b2), count);
+    owner.join();
+    for (tcp::socket* s : {&s1, &s2})
+    {
+      auto start = std::chrono::steady_clock::now();
+      s->close();
+      auto took = std::chrono::duration_cast<std::chrono::milliseconds>(
+          std::chrono::steady_clock::now() - start);
+      BOOST_TEST(took.count() < 500);
+    }
+  }
+  // The context is gone: the handlers were destroyed, not run, and the connections are
+  // closed; the peers read eof.
+  BOOST_TEST(calls == 0);
+  for (tcp::socket* c : {&c1, &c2})
+  {
+    c->non_blocking(true);
+    error_code ec;
+    wait_until([&] {
+      char b;
+      c->read_some(blitz::buffer(&b, 1), ec);
+      return ec != blitz::error::would_block;
+    });
+    BOOST_TEST(ec == blitz::error::eof);
+  }
+}
+
 BOOST_AUTO_TEST_CASE(a_slot_emptied_from_another_thread_is_not_reused_before_it_is_empty)
 {
   // The owner is inside a handler when this thread closes a socket whose descriptor holds

@@ -351,7 +351,8 @@ std::size_t scheduler::do_run(std::size_t max_handlers, std::int64_t deadline_ns
     {
       ti.next = this_thread_top;
       this_thread_top = &ti;
-      // Relaxed: runners_ only steers how eagerly work is shared, never correctness.
+      // Relaxed: runners_ only steers how eagerly work is shared and whether a close on
+      // another thread waits for this one (has_runner), never correctness.
       s.runners_.fetch_add(1, std::memory_order_relaxed);
     }
     ~scope()

@@ -920,6 +920,8 @@ void uring_backend::cancel_ops(descriptor_state* ds) noexcept
           }
         }
       }
+      // The SQEs ahead of the cancel: the owner's, and other threads' requests.
+      unsigned queued = ring_.sq.sqe_tail;
       queue_cancel_fd_locked(fd, ud);
       // Submitted now, before the caller may close the descriptor: the kernel finds the
       // ops by descriptor, and the earlier SQEs for this fd are issued before the cancel.
@@ -928,11 +930,14 @@ void uring_backend::cancel_ops(descriptor_state* ds) noexcept
       // queued for this descriptor must reach the kernel before the caller closes it, if
       // they name it by number. SQEs naming its registered slot find the file whatever
       // happens to the number: the slot keeps it until the update that empties it, queued
-      // after them (deregister_descriptor).
-      if (single_ && enabled_.load(std::memory_order_relaxed) && !may_enter() && d->fixed < 0)
+      // after them (deregister_descriptor). An owner outside run() has submitted all of its
+      // SQEs (the rest of the SQ are requests like this cancel, which name a duplicate or
+      // a slot) and may never come back: waiting for it would only stall this close.
+      if (single_ && enabled_.load(std::memory_order_relaxed) && !may_enter() &&
+          d->fixed < 0 && sched_.has_runner())
       {
         wait = true;
-        tail = ring_.sq.sqe_tail;
+        tail = queued;
       }
     }
   }
