@@ -3,9 +3,10 @@
 //
 //   echo_server PORT [--threads N] [--bind ADDRESS] [--buffer-pool]
 //
-// With --threads N, an io_context_pool runs N single-threaded io_contexts, one thread each;
-// each context has its own SO_REUSEPORT acceptor on the same port and the kernel spreads
-// connections over them: no state is shared between threads, so no handler takes a lock.
+// One io_context runs on the main thread. With --threads N, an io_context_pool runs N
+// single-threaded io_contexts, one thread each; each context has its own SO_REUSEPORT
+// acceptor on the same port and the kernel spreads connections over them: no state is
+// shared between threads, so no handler takes a lock.
 //
 // With --buffer-pool a session owns no buffer: each receive borrows one from a buffer_pool
 // (a provided-buffer ring on io_uring) only when data arrives, and gives it back once the
@@ -178,16 +179,31 @@ int main(int argc, char** argv)
   try
   {
     tcp::endpoint ep(blitz::ip::make_address(bind_addr), port);
-    // Each context is run by its own pool thread and nothing else: on io_uring its ring can
-    // be single-issuer with deferred completion work.
+    // Each context is run by one thread and nothing else: on io_uring its ring can be
+    // single-issuer with deferred completion work.
     blitz::io_context::options opts;
     opts.single_thread = true;
+    auto announce = [&](blitz::io_context& ctx) {
+      std::cout << "echo_server listening on " << ep << " backend=" << ctx.backend_name()
+                << " threads=" << threads << (use_pool ? " buffer-pool" : "") << std::endl;
+    };
+    if (threads == 1)
+    {
+      // On this thread, as an Asio server would: a process with a second thread (even one
+      // only waiting in join()) shares its descriptor table, and the kernel then takes and
+      // drops a reference on the socket's file in every send(2), recv(2) and epoll or
+      // io_uring call, two atomic operations per syscall (fdget's shared-table path).
+      blitz::io_context ctx(opts);
+      server s(ctx, ep, false, use_pool);
+      announce(ctx);
+      ctx.run();
+      return 0;
+    }
     blitz::io_context_pool pool(static_cast<std::size_t>(threads), opts);
     std::vector<std::unique_ptr<server>> servers;
     for (std::size_t i = 0; i < pool.size(); ++i)
       servers.emplace_back(new server(pool.context(i), ep, pool.size() > 1, use_pool));
-    std::cout << "echo_server listening on " << ep << " backend=" << pool.context(0).backend_name()
-              << " threads=" << threads << (use_pool ? " buffer-pool" : "") << std::endl;
+    announce(pool.context(0));
     pool.run();
     pool.join();
   }
