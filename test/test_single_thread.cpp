@@ -230,6 +230,42 @@ BOOST_AUTO_TEST_CASE(a_slot_emptied_from_another_thread_is_not_reused_before_it_
   BOOST_TEST(y_n == 2u);
 }
 
+BOOST_AUTO_TEST_CASE(destroyed_off_its_owner_while_handlers_own_sockets_and_timers)
+{
+  // The owner left with a read and a timer wait pending, whose handlers own a session: the
+  // socket (in the registered-file table) and the timer. Destroying the context here closes
+  // the ring first, since only the owner could cancel; destroying the handlers then closes
+  // the session's socket, and the timer's makes the teardown go round again. Neither may
+  // reach for the ring that is gone.
+  struct session
+  {
+    session(blitz::io_context& ctx, std::shared_ptr<int> a)
+      : sock(ctx), timer(ctx), alive(std::move(a))
+    {
+    }
+    tcp::socket sock;
+    blitz::steady_timer timer;
+    std::shared_ptr<int> alive;
+    char buf[4];
+  };
+  auto alive = std::make_shared<int>(0);
+  {
+    blitz::io_context ctx(single());
+    tcp::acceptor acceptor(ctx, loopback0());
+    tcp::socket client(ctx);
+    auto s = std::make_shared<session>(ctx, alive);
+    client.connect(acceptor.local_endpoint());
+    acceptor.accept(s->sock);
+    s->sock.async_read_some(blitz::buffer(s->buf), [s](const error_code&, std::size_t) {});
+    s->timer.expires_after(10s);
+    s->timer.async_wait([s](const error_code&) {});
+    s.reset();
+    std::thread owner([&] { ctx.run_for(20ms); });
+    owner.join();
+  }
+  BOOST_TEST(alive.use_count() == 1);
+}
+
 BOOST_AUTO_TEST_CASE(buffer_pool_and_multishot_on_a_single_thread_context)
 {
   blitz::io_context ctx(single());

@@ -88,6 +88,48 @@ BOOST_AUTO_TEST_CASE(async_accept_connect_echo)
   BOOST_TEST(steps == 6);
 }
 
+BOOST_AUTO_TEST_CASE(sends_a_run_one_handler_started_leave_before_run_one_returns)
+{
+  // One handler sends on two sockets and run_one() returns after it. The second send could
+  // not go out with send(2) at once (the first one's completion was queued), so it waits
+  // in io_uring's SQ: run_one() must hand it to the kernel before returning, or the bytes
+  // stay in this process until the context happens to run again. Both peers get their byte
+  // with nobody running the context. (On epoll both sends are made at once.)
+  for (const auto& opts : {blitz::io_context::options(), single_thread()})
+  {
+    blitz::io_context ctx(opts);
+    tcp::acceptor acceptor(ctx, loopback_any());
+    tcp::socket c1(ctx), s1(ctx), c2(ctx), s2(ctx);
+    c1.connect(acceptor.local_endpoint());
+    acceptor.accept(s1);
+    c2.connect(acceptor.local_endpoint());
+    acceptor.accept(s2);
+    int sent = 0;
+    blitz::post(ctx, [&] {
+      s1.async_send(blitz::buffer("a", 1), [&](const error_code& ec, std::size_t) { sent += !ec; });
+      s2.async_send(blitz::buffer("b", 1), [&](const error_code& ec, std::size_t) { sent += !ec; });
+    });
+    BOOST_TEST(ctx.run_one() == 1u);
+    for (auto* c : {&c1, &c2})
+    {
+      c->non_blocking(true);
+      char b = 0;
+      error_code ec;
+      auto end = std::chrono::steady_clock::now() + 5s;
+      do
+      {
+        c->read_some(blitz::buffer(&b, 1), ec);
+        if (ec == blitz::error::would_block)
+          std::this_thread::sleep_for(1ms);
+      } while (ec == blitz::error::would_block && std::chrono::steady_clock::now() < end);
+      BOOST_TEST(!ec);
+      BOOST_TEST(b == (c == &c1 ? 'a' : 'b'));
+    }
+    ctx.run();
+    BOOST_TEST(sent == 2);
+  }
+}
+
 BOOST_AUTO_TEST_CASE(move_accept_hands_a_connected_socket)
 {
   blitz::io_context ctx;

@@ -359,6 +359,11 @@ std::size_t scheduler::do_run(std::size_t max_handlers, std::int64_t deadline_ns
     {
       s.flush_counts(ti);
       this_thread_top = ti.next;
+      // What this turn queued reaches the kernel now, not at the next run(), which may
+      // never come (run_one() and poll_one() return after a handler, stop() after the
+      // current one). Before the runner count drops: a closing thread that sees no runner
+      // relies on it (has_runner).
+      s.backend_->flush();
       s.runners_.fetch_sub(1, std::memory_order_relaxed);
       s.flush_private(ti);
     }

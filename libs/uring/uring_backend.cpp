@@ -96,8 +96,13 @@ constexpr std::uint8_t phase_user_io = 2;
 struct uring_descriptor : descriptor_state
 {
   // Slot in the registered-file table, -1 while the descriptor is used through its number
-  // (no table, table full, or no async op yet); sq_mutex_.
+  // (no table, table full, first async op started off the owner of a single-issuer ring,
+  // or no async op yet); sq_mutex_.
   int fixed = -1;
+  // Some SQE named the descriptor by number: it never gets a slot after that, so that a
+  // descriptor with a slot has no SQE by number that a close off the owner would have to
+  // wait for (cancel_ops); sq_mutex_.
+  bool by_number = false;
   int inflight = 0;         // SQEs of ops on this fd not yet completed; sq_mutex_
   std::uint32_t cancel_gen = 0; // bumped by cancel_ops; sq_mutex_
   bool closed = false;      // deregistered; freed when inflight drops to 0; sq_mutex_
@@ -213,6 +218,7 @@ private:
   }
   void submit_locked() noexcept;
   void enable_locked() noexcept;
+  void begin_turn_locked() noexcept;
   void wait_consumed(unsigned tail) noexcept;
   bool abort_parked_locked(uring_descriptor* d, io_op* only, op_queue& aborted) noexcept;
   void forget_locked(io_op* o) noexcept
@@ -460,6 +466,8 @@ void uring_backend::queue_cancel_fd_locked(int fd, std::uint64_t user_data) noex
 // SQ was submitted to make room; a sqe is missing only if the kernel refused.)
 void uring_backend::queue_request_locked(std::uint64_t request) noexcept
 {
+  if (!ring_ok_)
+    return; // closed off its owner: the kernel has cancelled everything and dropped the table
   io_uring_sqe* sqe = get_sqe_locked();
   if (!sqe)
   {
@@ -529,8 +537,8 @@ void uring_backend::fix_descriptor_locked(uring_descriptor* d) noexcept
 }
 
 // Before the caller closes the descriptor: the table's reference would keep the file (and
-// a socket's connection) open. SQEs naming the slot were all submitted by cancel_ops, so
-// the slot can go to another descriptor at once.
+// a socket's connection) open. SQEs naming the slot were all submitted by
+// deregister_descriptor, so the slot can go to another descriptor at once.
 //
 // Off the owner of a single-issuer ring, which alone may register files, an update request
 // empties the slot instead, when the owner submits it (it is woken for that). The SQEs the
@@ -545,6 +553,8 @@ void uring_backend::unfix_descriptor_locked(uring_descriptor* d) noexcept
     return;
   int slot = d->fixed;
   d->fixed = -1;
+  if (!ring_ok_)
+    return; // the table went with the ring (a context destroyed off its owner)
   if (!may_enter())
   {
     queue_request_locked((static_cast<std::uint64_t>(slot) << 3) | tag_unfix);
@@ -808,8 +818,32 @@ bool uring_backend::must_submit_now() const noexcept
 void uring_backend::flush() noexcept
 {
   std::lock_guard<futex_mutex> lock(sq_mutex_);
+  if (!ring_ok_)
+    return;
+  // A runner going idle or leaving run(): on a single-issuer ring, ops its handlers started
+  // before it ever reached the kernel wait in the backlog of a ring not yet enabled.
+  begin_turn_locked();
   if (io_uring_sq_ready(&ring_) > 0)
     submit_locked();
+}
+
+// What the thread running the context does first in each turn: own a single-issuer ring
+// (once: the first thread here becomes its owner), then queue what other threads left to
+// it and what found the SQ full.
+void uring_backend::begin_turn_locked() noexcept
+{
+  if (single_)
+    enable_locked();
+  // Off the owner (context destruction on another thread) only the CQ can be looked at.
+  bool can_enter = may_enter();
+  while (can_enter && !deferred_requests_.empty() && io_uring_sq_space_left(&ring_) > 0)
+  {
+    std::uint64_t c = deferred_requests_.back();
+    deferred_requests_.pop_back();
+    prep_request(io_uring_get_sqe(&ring_), c);
+  }
+  while (!backlog_.empty() && io_uring_sq_space_left(&ring_) >= 2)
+    queue_locked(static_cast<io_op*>(backlog_.pop()));
 }
 
 // Makes the send with send(2) (see send_now_pays_locked). Returns true when the op is
@@ -862,10 +896,13 @@ void uring_backend::start_op(descriptor_state* ds, io_op* o)
   if (o->kind_ == io_kind::write && o->offset_ < 0 && !nosignal_write_flag())
     o->backend_phase_ = phase_user_io;
   std::unique_lock<futex_mutex> lock(sq_mutex_);
-  // Off the owner of a single-issuer ring the kernel refuses registrations: that thread's
-  // ops use the descriptor by number until one of the owner's own fixes it.
-  if (d->fixed < 0 && fixed_files_ && may_enter())
-    fix_descriptor_locked(d);
+  if (d->fixed < 0 && !d->by_number)
+  {
+    // Off the owner of a single-issuer ring the kernel refuses registrations.
+    if (fixed_files_ && may_enter())
+      fix_descriptor_locked(d);
+    d->by_number = d->fixed < 0;
+  }
   o->backend_tag_ = d->cancel_gen;
   if (send_now_pays_locked(d, o) && sent_now(d, o, lock))
     return;
@@ -930,11 +967,12 @@ void uring_backend::cancel_ops(descriptor_state* ds) noexcept
       // queued for this descriptor must reach the kernel before the caller closes it, if
       // they name it by number. SQEs naming its registered slot find the file whatever
       // happens to the number: the slot keeps it until the update that empties it, queued
-      // after them (deregister_descriptor). An owner outside run() has submitted all of its
-      // SQEs (the rest of the SQ are requests like this cancel, which name a duplicate or
-      // a slot) and may never come back: waiting for it would only stall this close.
+      // after them (deregister_descriptor); a descriptor with a slot was never named by
+      // number. An owner outside run() has submitted all of its SQEs (it flushes on the way
+      // out; the rest of the SQ are requests like this cancel, which name a duplicate or a
+      // slot) and may never come back: waiting for it would only stall this close.
       if (single_ && enabled_.load(std::memory_order_relaxed) && !may_enter() &&
-          d->fixed < 0 && sched_.has_runner())
+          d->by_number && sched_.has_runner())
       {
         wait = true;
         tail = queued;
@@ -1062,22 +1100,16 @@ int uring_backend::enter(unsigned to_submit, unsigned min_complete, unsigned fla
 
 std::size_t uring_backend::run(op_queue& ready, std::int64_t timeout_ns)
 {
+  // Closed off its owner during the context's destruction (shutdown), which may come back
+  // here while destroyed handlers hand over more: the rings are unmapped.
+  if (!ring_ok_)
+    return 0;
   unsigned to_submit;
   bool can_enter;
   {
     std::lock_guard<futex_mutex> lock(sq_mutex_);
-    if (single_)
-      enable_locked(); // once: the first thread here owns the ring
-    // Off the owner (context destruction on another thread) only the CQ can be looked at.
+    begin_turn_locked();
     can_enter = may_enter();
-    while (can_enter && !deferred_requests_.empty() && io_uring_sq_space_left(&ring_) > 0)
-    {
-      std::uint64_t c = deferred_requests_.back();
-      deferred_requests_.pop_back();
-      prep_request(io_uring_get_sqe(&ring_), c);
-    }
-    while (!backlog_.empty() && io_uring_sq_space_left(&ring_) >= 2)
-      queue_locked(static_cast<io_op*>(backlog_.pop()));
     if (!wakeup_armed_)
       arm_wakeup_locked();
     to_submit = flush_locked();

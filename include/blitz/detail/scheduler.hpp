@@ -141,9 +141,11 @@ public:
   void release_parked(parked_waiters& w) noexcept;
   // No other thread is inside run() (a hint: a thread may join at any moment).
   bool one_runner() const noexcept { return runners_.load(std::memory_order_relaxed) <= 1; }
-  // Some thread is inside run(). Relaxed: a backend reads it under the lock its runner
-  // held when it queued work after entering, which orders the increment before the read;
-  // a stale count from a runner that has just left costs that backend a bounded wait.
+  // Some thread is inside run(); a runner flushes the backend before it leaves. Relaxed: a
+  // backend reads it under the lock its runner held when it queued work after entering,
+  // or flushed before leaving, which orders the increment before the read, and the read
+  // after the flush whenever it sees the decrement; a stale count from a runner that has
+  // just left costs that backend a bounded wait.
   bool has_runner() const noexcept { return runners_.load(std::memory_order_relaxed) > 0; }
 
   backend& io() noexcept { return *backend_; }
