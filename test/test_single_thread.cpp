@@ -266,6 +266,57 @@ BOOST_AUTO_TEST_CASE(destroyed_off_its_owner_while_handlers_own_sockets_and_time
   BOOST_TEST(alive.use_count() == 1);
 }
 
+BOOST_AUTO_TEST_CASE(close_from_another_thread_waits_for_sqes_that_name_the_number)
+{
+  // A socket whose first operation another thread started is used by number, never given
+  // a registered-file slot. The owner queues a wait on it inside a handler and goes on
+  // with that handler: the SQE sits in the SQ while this thread closes the socket and a
+  // new connection takes its number. The close must hold the number until the owner has
+  // handed that SQE to the kernel, or it would wait on the new socket (and report the new
+  // socket's data as its own) instead of being cancelled with the old one.
+  blitz::io_context ctx(single());
+  tcp::acceptor acceptor(ctx, loopback0());
+  tcp::socket cx(ctx), sx(ctx), c1(ctx), s1(ctx), c2(ctx), s2(ctx);
+  cx.connect(acceptor.local_endpoint());
+  acceptor.accept(sx);
+  c1.connect(acceptor.local_endpoint());
+  acceptor.accept(s1);
+  std::atomic<int> stage{0};
+  std::atomic<int> read1{-1}, wait1{-1}, read2{-1};
+  char bx[1], b1[4], b2[4];
+  // Handlers of sx run on the owner once it owns the ring (see above).
+  sx.async_read_some(blitz::buffer(bx), [&](const error_code&, std::size_t) {
+    stage = 1; // the ring has its owner: s1's first op, started over there, goes by number
+    sx.async_read_some(blitz::buffer(bx), [&](const error_code&, std::size_t) {
+      s1.async_wait(tcp::socket::wait_read, [&](const error_code& ec) { wait1 = ec.value(); });
+      stage = 3;
+      std::this_thread::sleep_for(100ms); // the wait's SQE is not submitted meanwhile
+    });
+  });
+  auto guard = blitz::make_work_guard(ctx);
+  std::thread owner([&] { ctx.run(); });
+  blitz::write(cx, blitz::buffer("x", 1));
+  BOOST_TEST(wait_until([&] { return stage.load() == 1; }));
+  s1.async_read_some(blitz::buffer(b1), [&](const error_code& ec, std::size_t) { read1 = ec.value(); });
+  std::this_thread::sleep_for(20ms); // the owner queues and submits the read
+  blitz::write(cx, blitz::buffer("x", 1));
+  BOOST_TEST(wait_until([&] { return stage.load() == 3; }));
+  s1.close();
+  c2.connect(acceptor.local_endpoint());
+  acceptor.accept(s2); // most likely the number s1 had
+  s2.async_read_some(blitz::buffer(b2), [&](const error_code& ec, std::size_t n) {
+    read2 = ec ? ec.value() : static_cast<int>(n);
+  });
+  blitz::write(c2, blitz::buffer("hi", 2));
+  BOOST_TEST(wait_until([&] { return read1 >= 0 && wait1 >= 0 && read2 >= 0; }));
+  BOOST_TEST(read1 == static_cast<int>(blitz::error::operation_aborted));
+  BOOST_TEST(wait1 == static_cast<int>(blitz::error::operation_aborted));
+  BOOST_TEST(read2 == 2);
+  guard.reset();
+  ctx.stop();
+  owner.join();
+}
+
 BOOST_AUTO_TEST_CASE(buffer_pool_and_multishot_on_a_single_thread_context)
 {
   blitz::io_context ctx(single());
