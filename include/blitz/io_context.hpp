@@ -33,9 +33,9 @@ public:
     bool registered_files = true;  // io_uring: registered-file table (see scheduler_options)
     // Promise that one thread, the first to run the context (with any of run(), run_one(),
     // poll() and the rest), is the only one that ever runs it (other threads may still
-    // post, start, cancel and close). On io_uring the ring is
-    // then SINGLE_ISSUER|DEFER_TASKRUN: completions are processed in batches when that
-    // thread waits, instead of interrupting it. The kernel then takes back its references
+    // post, start, cancel and close). On io_uring the ring is then
+    // SINGLE_ISSUER|DEFER_TASKRUN: completions are processed in batches when that thread
+    // waits, instead of interrupting it. The kernel then takes back its references
     // to a socket (pending operations, the registered-file slot) only from that thread: a
     // socket another thread closes while the owner is not inside run() keeps its
     // connection open until the owner's next turn or the context's destruction.

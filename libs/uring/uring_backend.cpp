@@ -596,7 +596,8 @@ void uring_backend::deregister_descriptor(descriptor_state* ds) noexcept
   cancel_ops(d);
   std::lock_guard<futex_mutex> lock(sq_mutex_);
   // SQEs naming the slot may still sit in the SQ (cancel_ops submits only when ops are in
-  // flight): hand them to the kernel before the slot is emptied.
+  // flight): hand them to the kernel before the slot is emptied. (A thread that may not
+  // submit queues the update that empties it behind them instead.)
   if (d->fixed >= 0 && can_submit() && io_uring_sq_ready(&ring_) > 0)
     io_uring_submit(&ring_);
   unfix_descriptor_locked(d);
