@@ -3,8 +3,9 @@
 //
 //   http_server PORT DOC_ROOT [--threads N] [--bind ADDRESS]
 //
-// With --threads N, an io_context_pool runs N single-threaded io_contexts, each with its own
-// SO_REUSEPORT acceptor on the port, so no handler shares state with another thread.
+// One io_context runs on the main thread. With --threads N, an io_context_pool runs N
+// single-threaded io_contexts, each with its own SO_REUSEPORT acceptor on the port, so no
+// handler shares state with another thread.
 #include "http_server.hpp"
 
 #include <algorithm>
@@ -38,13 +39,25 @@ int main(int argc, char** argv)
   try
   {
     http::tcp::endpoint ep(blitz::ip::make_address(bind_addr), port);
+    auto announce = [&](http::server& s, blitz::io_context& ctx) {
+      std::cout << "http_server listening on " << s.local_endpoint() << " root=" << doc_root
+                << " backend=" << ctx.backend_name() << " threads=" << threads << std::endl;
+    };
+    if (threads == 1)
+    {
+      // On this thread: a second one would make the kernel count references on the
+      // socket's file in every syscall (see echo_server).
+      blitz::io_context ctx;
+      http::server s(ctx, ep, doc_root, false);
+      announce(s, ctx);
+      ctx.run();
+      return 0;
+    }
     blitz::io_context_pool pool(static_cast<std::size_t>(threads));
     std::vector<std::unique_ptr<http::server>> servers;
     for (std::size_t i = 0; i < pool.size(); ++i)
       servers.emplace_back(new http::server(pool.context(i), ep, doc_root, pool.size() > 1));
-    std::cout << "http_server listening on " << servers[0]->local_endpoint()
-              << " root=" << doc_root << " backend=" << pool.context(0).backend_name()
-              << " threads=" << threads << std::endl;
+    announce(*servers[0], pool.context(0));
     pool.run();
     pool.join();
   }
