@@ -384,3 +384,47 @@ BOOST_AUTO_TEST_CASE(destroyed_on_another_thread_after_its_owner_exited)
   BOOST_TEST(alive.use_count() == 1);
   BOOST_TEST(count_fds() == fds_before); // no duplicate left behind by the cross-thread close
 }
+
+BOOST_AUTO_TEST_CASE(destroyed_off_its_owner_with_receives_parked_for_a_buffer)
+{
+  // Pooled receives on six connections, one buffer: one receive holds it, the others came
+  // back from the kernel with no buffer and wait for one, out of the kernel. Their handlers
+  // own their sockets, so nothing cancels them. The pool closes here, off the owner, which
+  // has left, and sends them to the owner's backlog; a 4-entry SQ cannot take them all.
+  // Destroying the context must then reclaim each parked receive once (an op queued twice
+  // makes a cycle that the teardown never leaves).
+  auto alive = std::make_shared<int>(0);
+  std::atomic<int> received{0};
+  blitz::pooled_buffer held;
+  {
+    blitz::io_context::options o = single();
+    o.ring_entries = 4;
+    blitz::io_context ctx(o);
+    blitz::buffer_pool pool(ctx, 64, 1, 1);
+    tcp::acceptor acceptor(ctx, loopback0());
+    std::vector<tcp::socket> clients;
+    for (int i = 0; i < 6; ++i)
+    {
+      clients.emplace_back(ctx);
+      clients.back().connect(acceptor.local_endpoint());
+      auto s = std::make_shared<tcp::socket>(ctx);
+      acceptor.accept(*s);
+      s->async_receive(pool, [&, s, alive](const error_code& ec, blitz::pooled_buffer b) {
+        if (!ec)
+        {
+          held = std::move(b);
+          ++received;
+        }
+      });
+    }
+    for (auto& c : clients)
+      blitz::write(c, blitz::buffer("x", 1));
+    std::thread owner([&] { ctx.run_for(200ms); });
+    owner.join();
+    BOOST_TEST(received.load() == 1);
+    BOOST_TEST(pool.available() == 0u);
+  }
+  BOOST_TEST(received.load() == 1);
+  BOOST_TEST(alive.use_count() == 1);
+  BOOST_TEST(held.size() == 1u);
+}

@@ -158,8 +158,10 @@ bool buffer_pool_impl::take(std::int32_t& id) noexcept
 
 void buffer_pool_impl::give_back(std::int32_t id) noexcept
 {
+  bool closed;
   {
     std::lock_guard<std::mutex> lock(mutex_);
+    closed = closed_;
     if (ring_)
     {
       ++available_;
@@ -173,8 +175,9 @@ void buffer_pool_impl::give_back(std::int32_t id) noexcept
   }
   // Relaxed is enough: a receive that parked raised the count before its last check of
   // available(), which takes mutex_; so either that check saw this buffer, or this load
-  // comes after the raise (through mutex_) and sees it.
-  if (starving_.load(std::memory_order_relaxed) > 0)
+  // comes after the raise (through mutex_) and sees it. A closed pool has ended its parked
+  // receives already (close), and a buffer may come back after the context is gone.
+  if (!closed && starving_.load(std::memory_order_relaxed) > 0)
     sched_.io().buffers_returned();
 }
 

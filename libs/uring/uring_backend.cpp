@@ -1517,6 +1517,17 @@ void uring_backend::shutdown() noexcept
       io_uring_queue_exit(&ring_);
       ring_ok_ = false;
     }
+    // A parked op (backlogged or starved) is out of the kernel but still listed if it went
+    // back to the kernel before: unlisted first, it is collected once. (Queued twice, it
+    // would cut the backlog short and leak the ops behind it.)
+    op_queue parked;
+    parked.swap(backlog_);
+    while (!parked.empty())
+    {
+      io_op* o = static_cast<io_op*>(parked.pop());
+      forget_locked(o);
+      backlog_.push(o);
+    }
     for (uring_descriptor& d : ring_descriptors_)
       while (!d.in_kernel.empty())
       {
