@@ -32,13 +32,13 @@ inline void use_pool(io_op* o, buffer_pool_impl* p) noexcept
 
 // async_receive(pool, handler): handler(error_code, pooled_buffer).
 template <class Handler>
-class pooled_receive_op final : public io_op
+class pooled_receive_op final : private handler_first<Handler>, public io_op
 {
 public:
   template <class H>
   pooled_receive_op(buffer_pool_impl* p, H&& h)
-    : io_op(&pooled_receive_op::do_complete, io_kind::recv), ref_(p),
-      handler_(std::forward<H>(h))
+    : handler_first<Handler>(std::forward<H>(h)),
+      io_op(&pooled_receive_op::do_complete, io_kind::recv), ref_(p)
   {
     use_pool(this, p);
   }
@@ -63,7 +63,6 @@ private:
   }
 
   pool_ref ref_;
-  Handler handler_;
 };
 
 // async_receive_multishot(pool, handler): handler(error_code, pooled_buffer) per chunk; an

@@ -26,11 +26,12 @@ std::size_t fill_iov(io_op* o, const BufferSequence& seq)
 
 // read_some / write_some / receive / send: handler(error_code, std::size_t).
 template <class Handler>
-class transfer_op final : public io_op
+class transfer_op final : private handler_first<Handler>, public io_op
 {
 public:
   template <class H>
-  transfer_op(io_kind k, H&& h) : io_op(&transfer_op::do_complete, k), handler_(std::forward<H>(h))
+  transfer_op(io_kind k, H&& h)
+    : handler_first<Handler>(std::forward<H>(h)), io_op(&transfer_op::do_complete, k)
   {
   }
 
@@ -47,17 +48,16 @@ private:
     if (owner)
       invoke_handler(handler, ec, n);
   }
-
-  Handler handler_;
 };
 
 // connect / wait: handler(error_code).
 template <class Handler>
-class status_op final : public io_op
+class status_op final : private handler_first<Handler>, public io_op
 {
 public:
   template <class H>
-  status_op(io_kind k, H&& h) : io_op(&status_op::do_complete, k), handler_(std::forward<H>(h))
+  status_op(io_kind k, H&& h)
+    : handler_first<Handler>(std::forward<H>(h)), io_op(&status_op::do_complete, k)
   {
   }
 
@@ -73,8 +73,6 @@ private:
     if (owner)
       invoke_handler(handler, ec);
   }
-
-  Handler handler_;
 };
 
 // send_to: handler(error_code, std::size_t). The destination is copied into the op because
