@@ -244,6 +244,13 @@ private:
       ops.erase(ops.iterator_to(*o));
     }
   }
+  // sq_mutex_ orders every change, so a plain load and store lose none: no locked
+  // read-modify-write (~20 cycles, two per op) for a count only ever read as a hint.
+  // Relaxed: the lock orders the writers, and the readers ask for no more than a hint.
+  void add_inflight_locked(long delta) noexcept
+  {
+    inflight_.store(inflight_.load(std::memory_order_relaxed) + delta, std::memory_order_relaxed);
+  }
   void queue_cancel_fd_locked(int fd, std::uint64_t user_data) noexcept;
   void queue_request_locked(std::uint64_t request) noexcept;
   void init_fixed_files() noexcept;
@@ -297,6 +304,8 @@ private:
   // when the owner never submitted them; sq_mutex_.
   std::vector<int> cancel_dups_;
   // In-flight ops (SQEs issued, CQE not yet seen), for has_pending() and shutdown().
+  // Changed only under sq_mutex_ (add_inflight_locked); atomic for has_pending()'s look
+  // without it.
   std::atomic<long> inflight_{0};
 };
 
@@ -937,9 +946,7 @@ void uring_backend::start_op(descriptor_state* ds, io_op* o)
   if (send_now_pays_locked(d, o) && sent_now(d, o, lock))
     return;
   ++d->inflight;
-  // Relaxed: the count is only a hint for has_pending(); shutdown() re-reads it after
-  // cancelling everything under its own synchronisation (the CQ).
-  inflight_.fetch_add(1, std::memory_order_relaxed);
+  add_inflight_locked(1);
   if (foreign_locked())
   {
     // The owner's next turn queues and submits it (run() drains the backlog first).
@@ -1063,7 +1070,7 @@ bool uring_backend::abort_parked_locked(uring_descriptor* d, io_op* only, op_que
         o->pool_->starving(-1);
       o->set_result(-ECANCELED);
       --d->inflight;
-      inflight_.fetch_sub(1, std::memory_order_relaxed);
+      add_inflight_locked(-1);
       forget_locked(o);
       finish_op(o, aborted);
       any = true;
@@ -1208,7 +1215,7 @@ std::size_t uring_backend::run(op_queue& ready, std::int64_t timeout_ns)
         // not see it, so abort it here.
         o->set_result(-ECANCELED);
         --d->inflight;
-        inflight_.fetch_sub(1, std::memory_order_relaxed);
+        add_inflight_locked(-1);
         release_locked(d);
         forget_locked(o);
         finish_op(o, ready);
@@ -1358,7 +1365,7 @@ void uring_backend::end_op_locked(io_op* o, op_queue& ready)
   uring_descriptor* d = static_cast<uring_descriptor*>(o->desc_);
   --d->inflight;
   release_locked(d);
-  inflight_.fetch_sub(1, std::memory_order_relaxed);
+  add_inflight_locked(-1);
   ready.push(o);
 }
 
@@ -1408,7 +1415,7 @@ void uring_backend::complete_multishot_locked(multishot_op* o, int res, std::int
   uring_descriptor* d = static_cast<uring_descriptor*>(o->desc_);
   --d->inflight;
   release_locked(d);
-  inflight_.fetch_sub(1, std::memory_order_relaxed);
+  add_inflight_locked(-1);
   o->deliver(res, -1, true, ready);
 }
 
@@ -1541,7 +1548,7 @@ void uring_backend::shutdown() noexcept
       uring_descriptor* d = static_cast<uring_descriptor*>(o->desc_);
       --d->inflight;
       release_locked(d);
-      inflight_.fetch_sub(1, std::memory_order_relaxed);
+      add_inflight_locked(-1);
       doomed.push(o);
     }
   }
@@ -1567,7 +1574,7 @@ void uring_backend::shutdown() noexcept
       uring_descriptor* d = static_cast<uring_descriptor*>(o->desc_);
       --d->inflight;
       release_locked(d);
-      inflight_.fetch_sub(1, std::memory_order_relaxed);
+      add_inflight_locked(-1);
       doomed.push(o);
     }
     if (rounds % 20 == 19 && inflight_.load(std::memory_order_relaxed) > 0 && may_enter())
