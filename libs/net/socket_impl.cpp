@@ -468,7 +468,7 @@ void socket_impl::wait(io_kind kind, boost::system::error_code& ec)
 
 void socket_impl::start_op(io_op* o)
 {
-  sched_->io_started();
+  sched_->work_started();
   if (o->multishot_)
     static_cast<multishot_op*>(o)->sched_ = sched_;
   if (fd_ < 0)
@@ -487,7 +487,7 @@ void socket_impl::start_op(io_op* o)
 
 void socket_impl::start_connect(io_op* o, const ::sockaddr* a, ::socklen_t len)
 {
-  sched_->io_started();
+  sched_->work_started();
   if (fd_ < 0)
   {
     o->ec_ = error::bad_descriptor;
@@ -508,7 +508,7 @@ void socket_impl::start_connect(io_op* o, const ::sockaddr* a, ::socklen_t len)
 
 void socket_impl::post_immediate(io_op* o, const boost::system::error_code& ec)
 {
-  sched_->io_started();
+  sched_->work_started();
   o->ec_ = ec;
   o->bytes_ = 0;
   sched_->post_completion(o);

@@ -142,22 +142,6 @@ void scheduler::work_started() noexcept
   outstanding_work_.fetch_add(1, std::memory_order_relaxed);
 }
 
-// On a thread running this scheduler the unit goes to private_work, as post()'s does: user
-// code runs there only inside handlers, and the handler's own unit, consumed after it
-// returns, keeps outstanding_work_ above zero meanwhile. An op started from its
-// predecessor's completion then cancels that unit out and no atomic is touched (a locked
-// add per op before). Not for work guards and the like: work_finished() may drop those
-// within the same handler, against a count that does not hold them yet.
-void scheduler::io_started() noexcept
-{
-  if (thread_info* ti = find_thread_info(this))
-  {
-    ++ti->private_work;
-    return;
-  }
-  outstanding_work_.fetch_add(1, std::memory_order_relaxed);
-}
-
 void scheduler::work_finished() noexcept
 {
   // seq_cst (not just acq_rel): out_of_work orders this against inject_'s pushes.

@@ -1214,10 +1214,10 @@ std::size_t uring_backend::run(op_queue& ready, std::int64_t timeout_ns)
         // Cancelled while between the -EAGAIN and its re-issue: the cancel request could
         // not see it, so abort it here.
         o->set_result(-ECANCELED);
+        forget_locked(o); // before d may go: its list holds o
         --d->inflight;
         add_inflight_locked(-1);
         release_locked(d);
-        forget_locked(o);
         finish_op(o, ready);
         continue;
       }

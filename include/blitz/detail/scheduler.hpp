@@ -124,8 +124,6 @@ public:
 
   void work_started() noexcept;
   void work_finished() noexcept;
-  // The unit of a socket op that user code starts (see scheduler.cpp).
-  void io_started() noexcept;
 
   bool running_in_this_thread() const noexcept;
   // Whether I/O this thread starts now reaches the kernel on its own: this thread does not
