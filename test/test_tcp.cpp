@@ -35,6 +35,21 @@ blitz::io_context::options single_thread()
   return o;
 }
 
+// Two connections on one context: clients c1, c2 and their accepted peers s1, s2.
+struct two_pairs
+{
+  blitz::io_context ctx;
+  tcp::acceptor acceptor{ctx, loopback_any()};
+  tcp::socket c1{ctx}, s1{ctx}, c2{ctx}, s2{ctx};
+  explicit two_pairs(const blitz::io_context::options& o) : ctx(o)
+  {
+    c1.connect(acceptor.local_endpoint());
+    acceptor.accept(s1);
+    c2.connect(acceptor.local_endpoint());
+    acceptor.accept(s2);
+  }
+};
+
 std::vector<char> pattern(std::size_t n, unsigned seed)
 {
   std::vector<char> v(n);
@@ -97,13 +112,9 @@ BOOST_AUTO_TEST_CASE(a_nested_run_that_completes_an_op_the_handler_started_keeps
   // went missing from the shared count that the nested run's completion took it from.)
   for (const auto& opts : {blitz::io_context::options(), single_thread()})
   {
-    blitz::io_context ctx(opts);
-    tcp::acceptor acceptor(ctx, loopback_any());
-    tcp::socket c1(ctx), s1(ctx), c2(ctx), s2(ctx);
-    c1.connect(acceptor.local_endpoint());
-    acceptor.accept(s1);
-    c2.connect(acceptor.local_endpoint());
-    acceptor.accept(s2);
+    two_pairs p(opts);
+    blitz::io_context& ctx = p.ctx;
+    tcp::socket &c1 = p.c1, &s1 = p.s1, &c2 = p.c2, &s2 = p.s2;
     char b1 = 0, b2 = 0;
     int first = -1, second = -1;
     blitz::post(ctx, [&] {
@@ -136,13 +147,9 @@ BOOST_AUTO_TEST_CASE(sends_a_run_one_handler_started_leave_before_run_one_return
   // with nobody running the context. (On epoll both sends are made at once.)
   for (const auto& opts : {blitz::io_context::options(), single_thread()})
   {
-    blitz::io_context ctx(opts);
-    tcp::acceptor acceptor(ctx, loopback_any());
-    tcp::socket c1(ctx), s1(ctx), c2(ctx), s2(ctx);
-    c1.connect(acceptor.local_endpoint());
-    acceptor.accept(s1);
-    c2.connect(acceptor.local_endpoint());
-    acceptor.accept(s2);
+    two_pairs p(opts);
+    blitz::io_context& ctx = p.ctx;
+    tcp::socket &c1 = p.c1, &s1 = p.s1, &c2 = p.c2, &s2 = p.s2;
     int sent = 0;
     blitz::post(ctx, [&] {
       s1.async_send(blitz::buffer("a", 1), [&](const error_code& ec, std::size_t) { sent += !ec; });
