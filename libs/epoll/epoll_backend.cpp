@@ -496,7 +496,7 @@ void epoll_backend::disarm_deadlines(op_queue& done) noexcept
   while (!done.empty())
   {
     io_op* o = static_cast<io_op*>(done.pop());
-    if (o->deadline_entry_.linked())
+    if (o->deadline_ns_ >= 0 && o->deadline_entry_.linked())
     {
       deadlines_.remove(o->deadline_entry_);
       armed_deadlines_.fetch_sub(1, std::memory_order_relaxed);

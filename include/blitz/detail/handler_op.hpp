@@ -126,7 +126,7 @@ void disconnect_cancellation(const Handler& h) noexcept
 
 inline void set_op_deadline(io_op* o, std::int64_t deadline_ns, std::true_type) noexcept
 {
-  o->deadline_ns_ = deadline_ns;
+  o->set_deadline(deadline_ns);
 }
 template <class Op>
 void set_op_deadline(Op*, std::int64_t, std::false_type) noexcept

@@ -11,6 +11,7 @@
 #include <boost/intrusive/list_hook.hpp>
 
 #include <cstdint>
+#include <new>
 #include <sys/socket.h>
 #include <sys/uio.h>
 
@@ -61,10 +62,9 @@ public:
   // The members are ordered by use. At 256 connections an op's memory is cold by the time
   // its completion comes (every other connection ran in between), so each line it touches
   // is a cache miss. A socket transfer touches the first 144 bytes (the op header and the
-  // members below up to iov_[0]), the entry of a reactor's deadline wheel, which must say
-  // it is unlinked, and its handler (placed ahead of the op: handler_first). What only other
-  // kinds read is set by the constructor for those kinds alone, and what is set before use
-  // has no initial value.
+  // members below up to iov_[0]) and its handler (placed ahead of the op: handler_first).
+  // What only other kinds read is set by the constructor for those kinds alone, and what
+  // is set before use has no initial value.
   io_kind kind_;
   bool stream_ = true;       // a zero-byte read on a stream with a non-empty buffer is eof
   bool multishot_ = false;   // a multishot_op: results go through deliver(), see multishot_op.hpp
@@ -90,7 +90,12 @@ public:
   boost::intrusive::list_member_hook<boost::intrusive::link_mode<boost::intrusive::safe_link>>
       ring_hook_;
   ::iovec iov_[max_iov];
-  op_deadline deadline_entry_;
+  // Exists only while deadline_ns_ >= 0 (set_deadline constructs it): built for every op,
+  // it wrote a cache line that only ops with a deadline on epoll ever read.
+  union
+  {
+    op_deadline deadline_entry_;
+  };
   int new_fd_;               // accept's result (-1 until then)
   // accept/recv_from: where the peer address goes (may be null for accept), addrlen_ its
   // capacity before and its length after; send_to: the destination.
@@ -99,6 +104,13 @@ public:
   std::int64_t offset_;      // read/write: file offset, -1 for the current position
   std::int64_t link_ts_[2];  // io_uring: the deadline as a __kernel_timespec, set with it
   ::msghdr msg_;             // built on demand for multi-buffer transfers on io_uring
+
+  // cancel_after: once, before the op starts.
+  void set_deadline(std::int64_t deadline_ns) noexcept
+  {
+    deadline_ns_ = deadline_ns;
+    new (&deadline_entry_) op_deadline();
+  }
 
   io_direction direction() const noexcept
   {
@@ -197,6 +209,12 @@ protected:
     }
     else if (k == io_kind::read || k == io_kind::write)
       offset_ = -1;
+  }
+
+  ~io_op()
+  {
+    if (deadline_ns_ >= 0)
+      deadline_entry_.~op_deadline();
   }
 
 private:
