@@ -125,6 +125,17 @@ def echo_medians(rows):
             for k, v in runs.items()}
 
 
+def echo_allocations(rows):
+    """{(server, config): median over rounds of heap allocations per round trip}, from the
+    counts perf/alloc_counter.c kept; runs without a count (an older echo.tsv) are left out."""
+    runs = {}
+    for r in rows:
+        rt = int(r["round_trips"])
+        if rt > 0 and r.get("allocs") not in (None, ""):
+            runs.setdefault((r["server"], r["config"]), []).append(int(r["allocs"]) / rt)
+    return {k: statistics.median(v) for k, v in runs.items()}
+
+
 def per_round_ratios(rows):
     """{(server, peer, config): [(throughput ratio, CPU-per-round-trip ratio), one per round]}."""
     per_round = {}
@@ -352,6 +363,7 @@ def main():
 
     echo_rows = read_tsv(os.path.join(args.work, "echo.tsv"))
     echo = echo_medians(echo_rows)
+    allocs = echo_allocations(echo_rows)
     configs = []
     for r in echo_rows:
         if r["config"] not in configs:
@@ -399,6 +411,14 @@ def main():
                    [[c] + ["%.2f" % (echo[(s, c)][1] / 1000) if (s, c) in echo else "-"
                            for s in SERVERS] for c in configs]), "",
           "![server CPU per round trip](bench.svg)", "",
+          "## Echo: heap allocations per round trip", "",
+          "Counted in every server alike by preloading `perf/alloc_counter.c` (malloc and "
+          "its kin; C++ operator new and Rust's allocator end there). Each load run opens "
+          "its connections afresh, so these figures include setting up a connection (the "
+          "session and its socket) spread over the run's round trips.", "",
+          md_table(["configuration"] + SERVERS,
+                   [[c] + ["%.2g" % allocs[(s, c)] if (s, c) in allocs else "-"
+                           for s in SERVERS] for c in configs]), "",
           "## HTTP: requests per second", "",
           "`example/http` (`http_server`, on io_uring and on epoll) and its Boost.Asio peer "
           "(`asio_http_server`, epoll) serving a 1 KiB `index.html`; `wrk -t1 -c64` pinned to "
