@@ -8,25 +8,16 @@
  * reads it while the program runs (`od -An -t u8 -N8 FILE`). C++ operator new and Rust's
  * system allocator both end in malloc, so every server is counted the same way.
  *
- * The functions forward to glibc's own implementation (__libc_*), as perf/counting_alloc.cpp
- * does for the micro benchmarks: the memory still comes from glibc's allocator, so free and
- * everything not defined here keep working unchanged. Allocations made before the
+ * The functions are perf/alloc_interpose.h's, which perf/counting_alloc.cpp uses for the
+ * micro benchmarks: they forward to glibc's own implementation. Allocations made before the
  * constructor has mapped FILE (the dynamic loader's, libc's start-up) are not counted: the
  * bench reads differences over load runs long after start-up. */
-#include <errno.h>
 #include <fcntl.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <sys/mman.h>
 #include <unistd.h>
-
-void* __libc_malloc(size_t);
-void* __libc_calloc(size_t, size_t);
-void* __libc_realloc(void*, size_t);
-void* __libc_memalign(size_t, size_t);
-void* __libc_valloc(size_t);
-void* __libc_pvalloc(size_t);
 
 static uint64_t* counter;
 
@@ -47,7 +38,7 @@ __attribute__((constructor)) static void map_counter(void)
   close(fd);
 }
 
-static inline void count(void)
+static inline void count_allocation(void)
 {
   /* Relaxed: the reader only wants a total, read between load runs; the servers measured
    * run their handlers on one thread anyway. */
@@ -55,58 +46,4 @@ static inline void count(void)
     __atomic_fetch_add(counter, 1, __ATOMIC_RELAXED);
 }
 
-void* malloc(size_t n)
-{
-  count();
-  return __libc_malloc(n);
-}
-
-void* calloc(size_t n, size_t size)
-{
-  count();
-  return __libc_calloc(n, size);
-}
-
-/* Counted: a realloc that grows usually moves, which costs what an allocation costs. */
-void* realloc(void* p, size_t n)
-{
-  count();
-  return __libc_realloc(p, n);
-}
-
-void* memalign(size_t align, size_t n)
-{
-  count();
-  return __libc_memalign(align, n);
-}
-
-void* aligned_alloc(size_t align, size_t n)
-{
-  count();
-  return __libc_memalign(align, n);
-}
-
-int posix_memalign(void** out, size_t align, size_t n)
-{
-  /* POSIX: a power of two that is a multiple of sizeof(void*), else EINVAL. */
-  if (align % sizeof(void*) != 0 || (align & (align - 1)) != 0)
-    return EINVAL;
-  count();
-  void* p = __libc_memalign(align, n);
-  if (!p)
-    return ENOMEM;
-  *out = p;
-  return 0;
-}
-
-void* valloc(size_t n)
-{
-  count();
-  return __libc_valloc(n);
-}
-
-void* pvalloc(size_t n)
-{
-  count();
-  return __libc_pvalloc(n);
-}
+#include "alloc_interpose.h"
