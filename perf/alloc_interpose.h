@@ -4,8 +4,8 @@
  * as the benchmarks are Linux-only.
  *
  * Included once per program, by perf/counting_alloc.cpp (linked into the micro benchmarks)
- * or perf/alloc_counter.c (preloaded into echo servers), after it has defined
- * `static inline void count_allocation(void)`. The includer must not include <malloc.h>,
+ * or perf/alloc_counter.c (preloaded into echo servers), after it has defined its own
+ * `count_allocation()`, with internal linkage. The includer must not include <malloc.h>,
  * nor <cstdlib> in C++: the definitions below are those functions. */
 #ifndef BLITZ_PERF_ALLOC_INTERPOSE_H
 #define BLITZ_PERF_ALLOC_INTERPOSE_H

@@ -127,13 +127,21 @@ def echo_medians(rows):
 
 def echo_allocations(rows):
     """{(server, config): median over rounds of heap allocations per round trip}, from the
-    counts perf/alloc_counter.c kept; runs without a count (an older echo.tsv) are left out."""
+    counts perf/alloc_counter.c kept; runs without a count (an older echo.tsv) are left out.
+    Every server allocates something per connection (its session state at least), so one
+    that counted nothing at all ran without the counter: it is left out too, with a warning,
+    rather than shown as a false zero."""
     runs = {}
+    total = {}
     for r in rows:
         rt = int(r["round_trips"])
         if rt > 0 and r.get("allocs") not in (None, ""):
             runs.setdefault((r["server"], r["config"]), []).append(int(r["allocs"]) / rt)
-    return {k: statistics.median(v) for k, v in runs.items()}
+            total[r["server"]] = total.get(r["server"], 0) + int(r["allocs"])
+    for server in sorted(s for s, n in total.items() if n == 0):
+        print("warning: no allocation counted for %s: was liballoc_counter.so preloaded?"
+              % server, file=sys.stderr)
+    return {k: statistics.median(v) for k, v in runs.items() if total[k[0]] > 0}
 
 
 def per_round_ratios(rows):

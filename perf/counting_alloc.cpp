@@ -27,11 +27,15 @@ namespace {
 // or have handed their results over through the benchmark's own synchronisation.
 std::atomic<std::uint64_t> g_allocations{0};
 
-inline void count() noexcept { g_allocations.fetch_add(1, std::memory_order_relaxed); }
+// Also what alloc_interpose.h's C functions call.
+inline void count_allocation() noexcept
+{
+  g_allocations.fetch_add(1, std::memory_order_relaxed);
+}
 
 void* new_or_throw(std::size_t n)
 {
-  count();
+  count_allocation();
   for (;;)
   {
     // malloc(0) may return nullptr, but operator new must return a unique pointer.
@@ -77,6 +81,5 @@ void operator delete(void* p, const std::nothrow_t&) noexcept { __libc_free(p); 
 void operator delete[](void* p, const std::nothrow_t&) noexcept { __libc_free(p); }
 
 #if !defined(__SANITIZE_ADDRESS__) && !defined(__SANITIZE_THREAD__)
-static inline void count_allocation(void) { count(); }
 #include "alloc_interpose.h"
 #endif
