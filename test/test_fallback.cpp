@@ -9,19 +9,24 @@
 #include "../example/seccomp/no_uring_filter.hpp"
 #include "echo_fixture.hpp"
 
+#include <cerrno>
+#include <cstdint>
+#include <sys/syscall.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 namespace {
 
-// Runs body in a child process with io_uring blocked; returns the child's exit code.
+// Runs body in a child process where system call nr fails with err; returns the child's
+// exit code.
 template <class F>
-int in_child_without_uring(F body)
+int in_child_refusing(unsigned nr, int err, F body)
 {
   pid_t pid = ::fork();
   if (pid == 0)
   {
-    if (blitz_example::block_io_uring() != 0)
+    if (blitz_example::refuse_syscall(nr, err) != 0)
       ::_exit(90);
     int rc = 91;
     try
@@ -37,6 +42,20 @@ int in_child_without_uring(F body)
   int status = 0;
   ::waitpid(pid, &status, 0);
   return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+// With io_uring blocked as under Docker's default profile.
+template <class F>
+int in_child_without_uring(F body)
+{
+  return in_child_refusing(__NR_io_uring_setup, EPERM, body);
+}
+
+std::int64_t thread_cpu_ns()
+{
+  ::timespec ts{};
+  ::clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return static_cast<std::int64_t>(ts.tv_sec) * 1000000000 + ts.tv_nsec;
 }
 
 } // namespace
@@ -80,4 +99,36 @@ BOOST_AUTO_TEST_CASE(unfiltered_automatic_choice_reports_no_fallback)
   blitz::io_context ctx(o);
   if (std::string(ctx.backend_name()) == "io_uring")
     BOOST_TEST(!ctx.backend_fallback_reason());
+}
+
+// epoll_pwait2 refused (a seccomp profile written before it existed: EPERM; a kernel before
+// 5.11: ENOSYS): the epoll backend waits with epoll_wait's milliseconds instead. Were it to
+// keep calling the refused wait, each call would fail at once and the reaper would spin on
+// the CPU for a timer's whole interval.
+BOOST_AUTO_TEST_CASE(epoll_without_epoll_pwait2_still_sleeps_until_the_timer)
+{
+  for (int err : {EPERM, ENOSYS})
+  {
+    int rc = in_child_refusing(__NR_epoll_pwait2, err, [] {
+      blitz::io_context::options o;
+      o.backend = blitz::io_context::backend_kind::epoll;
+      blitz::io_context ctx(o);
+      blitz::steady_timer t(ctx, std::chrono::milliseconds(40));
+      bool fired = false, early = false;
+      t.async_wait([&](const boost::system::error_code& ec) {
+        fired = !ec;
+        early = std::chrono::steady_clock::now() < t.expiry();
+      });
+      std::int64_t cpu = thread_cpu_ns();
+      ctx.run();
+      cpu = thread_cpu_ns() - cpu;
+      if (!fired)
+        return 30;
+      if (early)
+        return 31;
+      // Asleep, the wait costs microseconds of CPU; spinning, all 40 ms.
+      return cpu < 20000000 ? 0 : 32;
+    });
+    BOOST_TEST(rc == 0, "refused with errno " << err << ": child exit " << rc);
+  }
 }

@@ -1,6 +1,7 @@
 // Installs a seccomp filter that makes io_uring_setup fail with EPERM, as container
 // runtimes' default profiles and locked-down hosts do. Used by the no_uring launcher and by
-// the fallback test: blitz-io must then run on epoll with no configuration.
+// the fallback test: blitz-io must then run on epoll with no configuration. The test also
+// refuses other calls the same way (refuse_syscall).
 #ifndef BLITZ_EXAMPLE_NO_URING_FILTER_HPP
 #define BLITZ_EXAMPLE_NO_URING_FILTER_HPP
 
@@ -22,9 +23,9 @@ constexpr unsigned this_audit_arch = AUDIT_ARCH_AARCH64;
 #error "add the AUDIT_ARCH value for this architecture"
 #endif
 
-// Returns 0 on success, else errno. Affects the calling thread and its future children;
-// call it before starting threads.
-inline int block_io_uring()
+// Makes the system call numbered nr fail with err in the calling thread and its future
+// children; call it before starting threads. Returns 0 on success, else errno.
+inline int refuse_syscall(unsigned nr, int err)
 {
   sock_filter filter[] = {
       // Another architecture's syscall numbers mean something else: let them through.
@@ -32,8 +33,8 @@ inline int block_io_uring()
       BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, this_audit_arch, 1, 0),
       BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
       BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(seccomp_data, nr)),
-      BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_io_uring_setup, 0, 1),
-      BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | (EPERM & SECCOMP_RET_DATA)),
+      BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, nr, 0, 1),
+      BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | (static_cast<unsigned>(err) & SECCOMP_RET_DATA)),
       BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
   };
   sock_fprog prog{static_cast<unsigned short>(sizeof(filter) / sizeof(filter[0])), filter};
@@ -44,6 +45,9 @@ inline int block_io_uring()
     return errno;
   return 0;
 }
+
+// io_uring_setup fails with EPERM, as under Docker's default profile.
+inline int block_io_uring() { return refuse_syscall(__NR_io_uring_setup, EPERM); }
 
 } // namespace blitz_example
 

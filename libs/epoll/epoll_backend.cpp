@@ -17,6 +17,7 @@
 #include <blitz/detail/scheduler.hpp>
 #include <blitz/detail/slab_pool.hpp>
 
+#include "event_wait.hpp"
 #include "readiness.hpp"
 
 #include <boost/intrusive/list.hpp>
@@ -166,6 +167,7 @@ private:
   scheduler& sched_;
   int epfd_ = -1;
   int event_fd_ = -1;
+  event_wait wait_;
   // Coalesces interrupts between two reaps; acq_rel as in the io_uring backend.
   std::atomic<bool> wakeup_pending_{false};
   std::atomic<long> parked_{0};
@@ -200,6 +202,7 @@ bool epoll_backend::init(boost::system::error_code& ec)
     ec.assign(errno, boost::system::system_category());
     return false;
   }
+  wait_.attach(epfd_); // probes before anything is registered
   event_fd_ = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
   if (event_fd_ < 0)
   {
@@ -596,15 +599,8 @@ std::size_t epoll_backend::run(op_queue& ready, std::int64_t timeout_ns)
     if (t >= 0 && (timeout_ns < 0 || t < timeout_ns))
       timeout_ns = t;
   }
-  int timeout_ms = -1;
-  if (timeout_ns >= 0)
-  {
-    // Rounded up: a timer must never fire early because the wait ended early.
-    std::int64_t ms = (timeout_ns + 999999) / 1000000;
-    timeout_ms = ms > INT32_MAX ? INT32_MAX : static_cast<int>(ms);
-  }
   ::epoll_event events[128];
-  int n = ::epoll_wait(epfd_, events, 128, timeout_ms);
+  int n = wait_(events, 128, timeout_ns);
   op_queue done;
   for (int i = 0; i < n; ++i) // n < 0 (EINTR): nothing to do, the scheduler comes back
   {
