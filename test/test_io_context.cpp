@@ -5,6 +5,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <stdexcept>
 #include <thread>
@@ -238,6 +239,47 @@ BOOST_AUTO_TEST_CASE(run_for_and_run_until_time_out)
   blitz::post(ctx, [&] { ++n; });
   BOOST_TEST(ctx.run_one_for(1s) == 1u);
   BOOST_TEST(n == 2);
+}
+
+// The deadline bounds the handlers run, as in Asio: a handler that keeps re-posting itself
+// (a loop yielding to other work) must not hold run_for/run_until past it. The stream ends
+// by itself after 2 s so that the test ends even where the deadline is ignored.
+BOOST_AUTO_TEST_CASE(run_for_and_run_until_end_at_the_deadline_while_handlers_keep_coming)
+{
+  blitz::io_context ctx;
+  auto start = std::chrono::steady_clock::now();
+  bool stream_on = true;
+  long ran = 0;
+  std::function<void()> step = [&] {
+    ++ran;
+    // Each step takes 1 ms, so the handlers that fit before a deadline are few.
+    auto busy_until = std::chrono::steady_clock::now() + 1ms;
+    while (std::chrono::steady_clock::now() < busy_until)
+    {
+    }
+    if (stream_on && std::chrono::steady_clock::now() - start < 2s)
+      blitz::post(ctx, step);
+  };
+  blitz::post(ctx, step);
+
+  auto t0 = std::chrono::steady_clock::now();
+  std::size_t n = ctx.run_for(20ms);
+  auto took = std::chrono::steady_clock::now() - t0;
+  BOOST_TEST((took >= 20ms));
+  BOOST_TEST((took < 500ms));
+  BOOST_TEST(n == static_cast<std::size_t>(ran));
+  BOOST_TEST(n < 100u); // ~20 fit
+  BOOST_TEST(!ctx.stopped());
+
+  t0 = std::chrono::steady_clock::now();
+  n = ctx.run_until(t0 + 20ms);
+  took = std::chrono::steady_clock::now() - t0;
+  BOOST_TEST((took >= 20ms));
+  BOOST_TEST((took < 500ms));
+  BOOST_TEST(n < 100u);
+
+  stream_on = false;
+  BOOST_TEST(ctx.run() == 1u); // the step still queued, which posts no more
 }
 
 BOOST_AUTO_TEST_CASE(handler_exception_propagates_and_context_runs_again)

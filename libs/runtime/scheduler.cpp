@@ -407,6 +407,12 @@ std::size_t scheduler::do_run(std::size_t max_handlers, std::int64_t deadline_ns
       stop();
     if (++n >= max_handlers)
       break;
+    // run_for/run_until: the deadline bounds the handlers run, not only the waits, as in
+    // Asio (which reads the clock before each handler): a stream of handlers that keeps
+    // re-posting itself would otherwise hold the caller past it for as long as it lasts.
+    // The clock is read only when there is a deadline.
+    if (deadline_ns >= 0 && now_ns() >= deadline_ns)
+      break;
     if (++ti.since_reap >= reap_interval + ti.reap_credit)
     {
       ti.since_reap = 0;
