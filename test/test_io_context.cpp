@@ -8,6 +8,7 @@
 #include <functional>
 #include <memory>
 #include <stdexcept>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -280,6 +281,58 @@ BOOST_AUTO_TEST_CASE(run_for_and_run_until_end_at_the_deadline_while_handlers_ke
 
   stream_on = false;
   BOOST_TEST(ctx.run() == 1u); // the step still queued, which posts no more
+}
+
+// A handler may run its own context again (Asio allows it, and code that waits for a
+// result inside a handler does): the nested call runs the handlers queued behind the
+// current one, and counts only what it ran.
+BOOST_AUTO_TEST_CASE(nested_poll_and_run_one_run_the_handlers_queued_behind_the_caller)
+{
+  blitz::io_context ctx;
+  std::vector<std::string> log;
+  // Would wake a nested run_one that cannot see the queue: then it runs this instead of
+  // "second", and the log says so.
+  blitz::steady_timer fallback(ctx, 1s);
+  fallback.async_wait([&](const boost::system::error_code& ec) {
+    if (!ec)
+      log.push_back("fallback timer");
+  });
+  blitz::post(ctx, [&] {
+    log.push_back("outer begin");
+    log.push_back("nested run_one " + std::to_string(ctx.run_one()));
+    log.push_back("nested poll_one " + std::to_string(ctx.poll_one()));
+    blitz::post(ctx, [&] { log.push_back("posted by outer"); });
+    log.push_back("nested poll " + std::to_string(ctx.poll()));
+    fallback.cancel();
+    log.push_back("outer end");
+  });
+  blitz::post(ctx, [&] { log.push_back("second"); });
+  blitz::post(ctx, [&] { log.push_back("third"); });
+  blitz::post(ctx, [&] { log.push_back("fourth"); });
+  std::size_t outer_ran = ctx.run();
+  std::vector<std::string> expected{"outer begin", "second",
+                                    "nested run_one 1", "third",
+                                    "nested poll_one 1", "fourth",
+                                    "posted by outer", "nested poll 2",
+                                    "outer end"};
+  BOOST_TEST(log == expected, boost::test_tools::per_element());
+  // The outer handler and the cancelled timer's completion.
+  BOOST_TEST(outer_ran == 2u);
+}
+
+// A nested run_one() with nothing queued waits for the next completion, as a top-level
+// one does.
+BOOST_AUTO_TEST_CASE(nested_run_one_waits_for_a_timer)
+{
+  blitz::io_context ctx;
+  bool fired = false;
+  std::size_t nested = 0;
+  blitz::steady_timer t(ctx, 10ms);
+  t.async_wait([&](const boost::system::error_code& ec) { fired = !ec; });
+  blitz::post(ctx, [&] { nested = ctx.run_one(); });
+  BOOST_TEST(ctx.run() == 1u);
+  BOOST_TEST(nested == 1u);
+  BOOST_TEST(fired);
 }
 
 BOOST_AUTO_TEST_CASE(handler_exception_propagates_and_context_runs_again)

@@ -341,6 +341,12 @@ std::size_t scheduler::do_run(std::size_t max_handlers, std::int64_t deadline_ns
     stop();
     return 0;
   }
+  // A handler calling run(), run_one() or poll() of its own context again, as Asio allows:
+  // the nested call works through this thread's queue, where the handlers queued behind
+  // the current one wait. A queue of its own would not see them (a nested poll() found
+  // nothing, and a nested run_one() slept until some I/O or timer happened to complete).
+  if (thread_info* outer = find_thread_info(this))
+    return run_handlers(*outer, max_handlers, deadline_ns, may_block);
 
   thread_info ti{this, nullptr, {}, 0};
   struct scope
@@ -368,7 +374,12 @@ std::size_t scheduler::do_run(std::size_t max_handlers, std::int64_t deadline_ns
       s.flush_private(ti);
     }
   } guard(*this, ti);
+  return run_handlers(ti, max_handlers, deadline_ns, may_block);
+}
 
+std::size_t scheduler::run_handlers(thread_info& ti, std::size_t max_handlers,
+                                    std::int64_t deadline_ns, bool may_block)
+{
   // Accounts for the work a handler added (private_work) and the unit it consumed, also
   // when the handler throws: a net gain is folded into the shared count at once (the new
   // ops may go to other threads), a net use is owed until the queue drains.

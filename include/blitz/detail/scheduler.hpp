@@ -174,6 +174,8 @@ public:
 private:
   friend struct thread_info;
   std::size_t do_run(std::size_t max_handlers, std::int64_t deadline_ns, bool may_block);
+  std::size_t run_handlers(thread_info& ti, std::size_t max_handlers, std::int64_t deadline_ns,
+                           bool may_block);
   bool wait_for_work(thread_info& ti, std::int64_t deadline_ns, bool may_block);
   std::size_t reap(thread_info& ti, std::int64_t timeout_ns, std::int64_t now);
   void expire_timers(op_queue& ready, std::int64_t now);
