@@ -119,6 +119,12 @@ struct uring_descriptor : descriptor_state
   // buffer is full, so the next send goes to the ring rather than being tried that way
   // again (see send_now_pays_locked); its SQE clears this; sq_mutex_.
   bool send_full = false;
+  // In-order lanes, one for receives (and accepts and read waits), one for sends: bit k set
+  // while lane_waiting[k] holds ops; sq_mutex_. Kept here, by the other flags, so that
+  // ending an op reads no line of the descriptor beyond the first.
+  std::uint8_t lanes_waiting = 0;
+  // The op of each lane in flight (issued, backlogged or starved, not yet ended); sq_mutex_.
+  io_op* lane_holder[2] = {nullptr, nullptr};
   // Single-issuer ring: the ops of this descriptor that are in the kernel, for a context
   // destroyed off its owner to reclaim (shutdown); sq_mutex_. Listed here rather than in
   // one list for the ring: linking and unlinking an op then touch this descriptor, which
@@ -126,6 +132,9 @@ struct uring_descriptor : descriptor_state
   // neighbours, other connections' ops and cold at 256 connections (1.6 cache misses per
   // round trip in callgrind's simulation).
   ring_op_list in_kernel;
+  // Ops of each lane started while another was in flight, in the order they were started:
+  // issued one at a time (see lane_of); sq_mutex_.
+  op_queue lane_waiting[2];
   // Links the descriptor into uring_backend::ring_descriptors_; sq_mutex_.
   boost::intrusive::list_member_hook<boost::intrusive::link_mode<boost::intrusive::safe_link>>
       ring_hook;
@@ -139,6 +148,37 @@ constexpr std::size_t max_rw_count = 0x7ffff000;
 unsigned sqe_len(const ::iovec& v)
 {
   return static_cast<unsigned>(v.iov_len < max_rw_count ? v.iov_len : max_rw_count);
+}
+
+// The in-order lane an op takes on its descriptor, or -1 for none. Two receives in flight
+// on one socket both wait in its wait queue, and the kernel wakes the later one first: its
+// task work runs first and takes the first bytes (or datagram). Two sends that both found
+// the buffer full come back in the same reversed order. Asio's reactor queues such ops per
+// direction and completes them in the order they were started, and so does the epoll
+// backend; here each lane keeps one op in flight and issues the next when it ends.
+// Positioned file transfers need no order, and multishot ops (which never end while they
+// deliver) and out-of-band receives (which wait for another condition) take no lane.
+int lane_of(const io_op* o) noexcept
+{
+  // By io_kind: recv, send, recv_from, send_to, read, write, accept, connect, wait_read,
+  // wait_write, wait_error.
+  static constexpr std::int8_t by_kind[] = {0, 1, 0, 1, 0, 1, 0, -1, 0, 1, -1};
+  static_assert(sizeof by_kind == static_cast<unsigned>(io_kind::wait_error) + 1,
+                "a lane for every io_kind");
+  int lane = by_kind[static_cast<unsigned>(o->kind_)];
+  if (lane < 0 || o->multishot_)
+    return -1;
+  switch (o->kind_)
+  {
+  case io_kind::recv:
+  case io_kind::recv_from:
+    return (o->msg_flags_ & MSG_OOB) ? -1 : lane;
+  case io_kind::read:
+  case io_kind::write:
+    return o->offset_ < 0 ? lane : -1;
+  default:
+    return lane;
+  }
 }
 
 short poll_mask(const io_op* o)
@@ -206,6 +246,19 @@ private:
                                  std::unique_lock<futex_mutex>& lock);
   bool retry_without_buffer_locked(io_op* o, op_queue& retry);
   void end_op_locked(io_op* o, op_queue& ready);
+  bool take_lane_locked(uring_descriptor* d, io_op* o) noexcept;
+  // o ends for good (or is aborted): its lane goes to the next op waiting in it, if any.
+  void leave_lane_locked(uring_descriptor* d, io_op* o)
+  {
+    int lane = o->backend_lane_;
+    if (lane < 0 || d->lane_holder[lane] != o)
+      return;
+    d->lane_holder[lane] = nullptr;
+    if (d->lanes_waiting & (1u << lane))
+      issue_next_in_lane_locked(d, lane);
+  }
+  void issue_next_in_lane_locked(uring_descriptor* d, int lane);
+  void issue_locked(io_op* o);
   void release_locked(uring_descriptor* d);
   bool must_submit_now() const noexcept;
   bool send_now_pays_locked(const uring_descriptor* d, const io_op* o) const noexcept;
@@ -260,6 +313,9 @@ private:
   scheduler& sched_;
   io_uring ring_;
   bool ring_ok_ = false;
+  // shutdown() has begun: an op that reaches the front of its lane joins the backlog, which
+  // shutdown reclaims, instead of being issued; sq_mutex_.
+  bool shutting_down_ = false;
   int event_fd_ = -1;
   std::uint64_t event_value_ = 0;
   // Whether the eventfd read is armed: interrupt() writes only when a wakeup can be seen,
@@ -947,6 +1003,15 @@ void uring_backend::start_op(descriptor_state* ds, io_op* o)
     return;
   ++d->inflight;
   add_inflight_locked(1);
+  if (!take_lane_locked(d, o))
+    return; // issued when the op ahead of it in its lane ends
+  issue_locked(o);
+  if (must_submit_now())
+    submit_locked();
+}
+
+void uring_backend::issue_locked(io_op* o)
+{
   if (foreign_locked())
   {
     // The owner's next turn queues and submits it (run() drains the backlog first).
@@ -956,8 +1021,38 @@ void uring_backend::start_op(descriptor_state* ds, io_op* o)
     return;
   }
   queue_locked(o);
-  if (must_submit_now())
-    submit_locked();
+}
+
+// Whether o may be issued now: it takes no lane, or its lane is free. Otherwise it waits
+// in the lane, counted in flight already (so has_pending() and a close see it).
+bool uring_backend::take_lane_locked(uring_descriptor* d, io_op* o) noexcept
+{
+  int lane = lane_of(o);
+  o->backend_lane_ = static_cast<std::int8_t>(lane);
+  if (lane < 0)
+    return true;
+  if (!d->lane_holder[lane])
+  {
+    d->lane_holder[lane] = o;
+    return true;
+  }
+  d->lane_waiting[lane].push(o);
+  d->lanes_waiting |= static_cast<std::uint8_t>(1u << lane);
+  return false;
+}
+
+// The next op of the lane o held, issued now that o has ended. The caller submits as it
+// would for a new op (the reaper's next enter carries it).
+void uring_backend::issue_next_in_lane_locked(uring_descriptor* d, int lane)
+{
+  io_op* next = static_cast<io_op*>(d->lane_waiting[lane].pop());
+  if (d->lane_waiting[lane].empty())
+    d->lanes_waiting &= static_cast<std::uint8_t>(~(1u << lane));
+  d->lane_holder[lane] = next;
+  if (shutting_down_)
+    backlog_.push(next); // reclaimed with the rest of the backlog, never issued
+  else
+    issue_locked(next);
 }
 
 void uring_backend::cancel_ops(descriptor_state* ds) noexcept
@@ -1055,6 +1150,36 @@ void uring_backend::cancel_op(descriptor_state* ds, io_op* target) noexcept
 bool uring_backend::abort_parked_locked(uring_descriptor* d, io_op* only, op_queue& aborted) noexcept
 {
   bool any = false;
+  // Waiting in d's lanes: never issued. First, so that aborting a lane's holder below
+  // issues none of them.
+  for (unsigned lane = 0; lane < 2; ++lane)
+  {
+    if (!(d->lanes_waiting & (1u << lane)))
+      continue;
+    op_queue& waiting = d->lane_waiting[lane];
+    op_queue keep;
+    while (!waiting.empty())
+    {
+      io_op* o = static_cast<io_op*>(waiting.pop());
+      if (only && o != only)
+      {
+        keep.push(o);
+        continue;
+      }
+      o->set_result(-ECANCELED);
+      --d->inflight;
+      add_inflight_locked(-1);
+      finish_op(o, aborted);
+      any = true;
+    }
+    waiting.swap(keep);
+    if (waiting.empty())
+      d->lanes_waiting &= static_cast<std::uint8_t>(~(1u << lane));
+  }
+  if (only && any)
+    return true;
+  // An op issued from a lane while the backlog is walked (its holder aborted) is appended
+  // to it and kept: it is not one of the ops to abort.
   for (op_queue* parked : {&backlog_, &starved_})
   {
     op_queue keep;
@@ -1069,6 +1194,7 @@ bool uring_backend::abort_parked_locked(uring_descriptor* d, io_op* only, op_que
       if (parked == &starved_)
         o->pool_->starving(-1);
       o->set_result(-ECANCELED);
+      leave_lane_locked(d, o);
       --d->inflight;
       add_inflight_locked(-1);
       forget_locked(o);
@@ -1215,6 +1341,7 @@ std::size_t uring_backend::run(op_queue& ready, std::int64_t timeout_ns)
         // not see it, so abort it here.
         o->set_result(-ECANCELED);
         forget_locked(o); // before d may go: its list holds o
+        leave_lane_locked(d, o);
         --d->inflight;
         add_inflight_locked(-1);
         release_locked(d);
@@ -1359,10 +1486,12 @@ void uring_backend::complete_cqe_locked(io_uring_cqe* cqe, op_queue& ready, op_q
 }
 
 // The op leaves the kernel for good.
-void uring_backend::end_op_locked(io_op* o, op_queue& ready)
+__attribute__((always_inline)) inline void uring_backend::end_op_locked(io_op* o,
+                                                                    op_queue& ready)
 {
   forget_locked(o);
   uring_descriptor* d = static_cast<uring_descriptor*>(o->desc_);
+  leave_lane_locked(d, o);
   --d->inflight;
   release_locked(d);
   add_inflight_locked(-1);
@@ -1494,6 +1623,7 @@ void uring_backend::shutdown() noexcept
   // own teardown (their memory is not freed here, since the kernel may still use it).
   {
     std::lock_guard<futex_mutex> lock(sq_mutex_);
+    shutting_down_ = true;
     if (single_)
       enable_locked(); // a context that never ran: its destroyer may as well own it
     if (may_enter() && inflight_.load(std::memory_order_relaxed) > 0)
@@ -1536,12 +1666,20 @@ void uring_backend::shutdown() noexcept
       backlog_.push(o);
     }
     for (uring_descriptor& d : ring_descriptors_)
+    {
       while (!d.in_kernel.empty())
       {
         io_op* o = &d.in_kernel.front();
         d.in_kernel.pop_front();
         backlog_.push(o);
       }
+      for (unsigned lane = 0; lane < 2; ++lane)
+      {
+        backlog_.push(d.lane_waiting[lane]);
+        d.lane_holder[lane] = nullptr;
+      }
+      d.lanes_waiting = 0;
+    }
     while (!backlog_.empty())
     {
       io_op* o = static_cast<io_op*>(backlog_.pop());
@@ -1572,6 +1710,7 @@ void uring_backend::shutdown() noexcept
       io_op* o = static_cast<io_op*>(backlog_.pop());
       forget_locked(o);
       uring_descriptor* d = static_cast<uring_descriptor*>(o->desc_);
+      leave_lane_locked(d, o); // the next of its lane joins the backlog, for this loop
       --d->inflight;
       release_locked(d);
       add_inflight_locked(-1);

@@ -73,6 +73,9 @@ public:
   bool starved_ = false;
   std::uint8_t iov_count_ = 0;
   std::uint8_t backend_phase_ = 0; // backend-private: e.g. io_uring's poll-then-retry step
+  // Backend-private, set when the op starts: e.g. io_uring's in-order lane (in padding that
+  // was there anyway, on the line every start and completion touches).
+  std::int8_t backend_lane_ = -1;
   int fd_ = -1;
   int msg_flags_ = 0;
   std::uint32_t backend_tag_ = 0;  // backend-private: e.g. the cancel generation at start
