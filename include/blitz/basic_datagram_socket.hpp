@@ -41,6 +41,8 @@ public:
                    boost::system::error_code& ec)
   {
     detail::iov_array a(b);
+    if (a.left_over)
+      return datagram_too_scattered(ec);
     return this->impl_.send(a.iov, a.count, flags, ec);
   }
 
@@ -74,6 +76,8 @@ public:
                       message_flags flags, boost::system::error_code& ec)
   {
     detail::iov_array a(b);
+    if (a.left_over)
+      return datagram_too_scattered(ec);
     return this->impl_.send_to(a.iov, a.count, flags, dest.data(),
                                static_cast<::socklen_t>(dest.size()), ec);
   }
@@ -139,8 +143,7 @@ public:
     using op_t = detail::send_to_op<endpoint_type, detail::decay_handler_t<WriteHandler>>;
     op_t* o = detail::new_handler_op<op_t>(std::forward<WriteHandler>(handler), dest);
     o->msg_flags_ = flags;
-    detail::fill_iov(o, b);
-    this->impl_.start_op(o);
+    start_datagram_op(o, b);
   }
 
   // handler(error_code, std::size_t bytes). sender must stay alive until the handler runs;
@@ -158,8 +161,7 @@ public:
     using op_t = detail::receive_from_op<endpoint_type, detail::decay_handler_t<ReadHandler>>;
     op_t* o = detail::new_handler_op<op_t>(std::forward<ReadHandler>(handler), sender);
     o->msg_flags_ = flags;
-    detail::fill_iov(o, b);
-    this->impl_.start_op(o);
+    start_datagram_op(o, b);
   }
 
 private:
@@ -170,8 +172,28 @@ private:
     using op_t = detail::transfer_op<detail::decay_handler_t<Handler>>;
     op_t* o = detail::new_handler_op<op_t>(std::forward<Handler>(handler), k);
     o->msg_flags_ = flags;
-    detail::fill_iov(o, b);
-    this->impl_.start_op(o);
+    start_datagram_op(o, b);
+  }
+
+  // A datagram is sent whole or not at all: one with more non-empty buffers than a call
+  // takes (detail::max_sync_iov, or detail::io_op::max_iov for an asynchronous one) fails
+  // with message_size, as one larger than the socket allows does, rather than going out
+  // cut short. (A receive fills the buffers that fit and reports the datagram truncated,
+  // as it does for one larger than its buffers.)
+  static std::size_t datagram_too_scattered(boost::system::error_code& ec)
+  {
+    ec = error::message_size;
+    return 0;
+  }
+  template <class BufferSequence>
+  void start_datagram_op(detail::io_op* o, const BufferSequence& b)
+  {
+    bool left_over = false;
+    detail::fill_iov(o, b, &left_over);
+    if (left_over && (o->kind_ == detail::io_kind::send || o->kind_ == detail::io_kind::send_to))
+      this->impl_.post_immediate(o, error::message_size);
+    else
+      this->impl_.start_op(o);
   }
 };
 

@@ -16,11 +16,12 @@
 namespace blitz {
 namespace detail {
 
-// Copies up to io_op::max_iov buffers of seq into o; returns the total byte count.
+// Copies up to io_op::max_iov non-empty buffers of seq into o; returns the total byte
+// count. *left_over as in to_iovecs.
 template <class BufferSequence>
-std::size_t fill_iov(io_op* o, const BufferSequence& seq)
+std::size_t fill_iov(io_op* o, const BufferSequence& seq, bool* left_over = nullptr)
 {
-  o->iov_count_ = static_cast<std::uint8_t>(to_iovecs(seq, o->iov_));
+  o->iov_count_ = static_cast<std::uint8_t>(to_iovecs(seq, o->iov_, io_op::max_iov, left_over));
   return o->buffer_bytes();
 }
 
