@@ -152,6 +152,62 @@ BOOST_AUTO_TEST_CASE(composed_read_cancelled_midway_reports_bytes_so_far)
   BOOST_TEST(total == 5u);
 }
 
+// As in Asio: a composed operation honours terminal and partial cancellation only. `total`
+// asks to cancel only if nothing has happened, which a transfer that may have moved bytes
+// cannot promise: the emit is ignored and the transfer completes. An elementary operation
+// honours all three.
+BOOST_AUTO_TEST_CASE(total_cancellation_is_ignored_by_composed_operations)
+{
+  connected_pair p;
+  blitz::cancellation_signal sig;
+  char buf[4];
+  std::string read_result = "pending", until_result = "pending", some_result = "pending";
+  auto describe = [](const error_code& ec, std::size_t n) {
+    return (ec == blitz::error::operation_aborted ? std::string("aborted")
+                                                  : ec ? ec.message() : std::string("ok")) +
+           " " + std::to_string(n);
+  };
+
+  blitz::async_read(p.client, blitz::buffer(buf),
+                    blitz::bind_cancellation_slot(sig.slot(), [&](const error_code& ec,
+                                                                  std::size_t n) {
+                      read_result = describe(ec, n);
+                    }));
+  p.ctx.poll();
+  sig.emit(blitz::cancellation_type::total);
+  p.ctx.poll();
+  BOOST_TEST(read_result == "pending");
+  blitz::write(p.server, blitz::buffer("wxyz", 4));
+  p.ctx.run();
+  p.ctx.restart();
+  BOOST_TEST(read_result == "ok 4");
+
+  blitz::streambuf sb;
+  blitz::async_read_until(p.client, sb, '\n',
+                          blitz::bind_cancellation_slot(sig.slot(), [&](const error_code& ec,
+                                                                        std::size_t n) {
+                            until_result = describe(ec, n);
+                          }));
+  p.ctx.poll();
+  sig.emit(blitz::cancellation_type::total);
+  p.ctx.poll();
+  BOOST_TEST(until_result == "pending");
+  blitz::write(p.server, blitz::buffer("z\n", 2));
+  p.ctx.run();
+  p.ctx.restart();
+  BOOST_TEST(until_result == "ok 2");
+
+  p.client.async_read_some(blitz::buffer(buf),
+                           blitz::bind_cancellation_slot(sig.slot(), [&](const error_code& ec,
+                                                                         std::size_t n) {
+                             some_result = describe(ec, n);
+                           }));
+  p.ctx.poll();
+  sig.emit(blitz::cancellation_type::total);
+  p.ctx.run();
+  BOOST_TEST(some_result == "aborted 0");
+}
+
 BOOST_AUTO_TEST_CASE(accept_and_connect_are_cancellable)
 {
   blitz::io_context ctx;

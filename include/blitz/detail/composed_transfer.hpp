@@ -10,6 +10,7 @@
 
 #include <blitz/associated_allocator.hpp>
 #include <blitz/associated_cancellation_slot.hpp>
+#include <blitz/detail/composed_op.hpp>
 #include <blitz/associated_executor.hpp>
 #include <blitz/buffer.hpp>
 #include <blitz/completion_condition.hpp>
@@ -170,6 +171,14 @@ struct associated_cancellation_slot<
 };
 
 namespace detail {
+
+// Terminal and partial only, as for every composed op (see honoured_cancellation).
+template <bool IsRead, class Stream, class Buffers, class Condition, class Handler>
+struct honoured_cancellation<composed_transfer_op<IsRead, Stream, Buffers, Condition, Handler>>
+{
+  static constexpr cancellation_type value = cancellation_type::terminal |
+                                             cancellation_type::partial;
+};
 
 // A deadline (cancel_after) covers the whole transfer: each step gets the same one.
 template <bool IsRead, class Stream, class Buffers, class Condition, class Handler>

@@ -18,6 +18,7 @@
 #include <blitz/associated_allocator.hpp>
 #include <blitz/associated_cancellation_slot.hpp>
 #include <blitz/associated_executor.hpp>
+#include <blitz/detail/composed_op.hpp>
 #include <blitz/detail/handler_invoke.hpp>
 #include <blitz/error.hpp>
 
@@ -233,6 +234,18 @@ struct associated_cancellation_slot<detail::connect_op<Socket, Range, Cond, Hand
   }
 };
 
+namespace detail {
+
+// Terminal and partial only, as for every composed op (see honoured_cancellation): an
+// attempt that failed has already closed and reopened the socket.
+template <class Socket, class Range, class Cond, class Handler, bool R>
+struct honoured_cancellation<connect_op<Socket, Range, Cond, Handler, R>>
+{
+  static constexpr cancellation_type value = cancellation_type::terminal |
+                                             cancellation_type::partial;
+};
+
+} // namespace detail
 } // namespace blitz
 
 #endif

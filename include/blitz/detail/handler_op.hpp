@@ -6,6 +6,7 @@
 #define BLITZ_DETAIL_HANDLER_OP_HPP
 
 #include <blitz/associated_cancellation_slot.hpp>
+#include <blitz/detail/composed_op.hpp>
 #include <blitz/detail/handler_deadline.hpp>
 #include <blitz/detail/handler_invoke.hpp>
 #include <blitz/detail/io_op.hpp>
@@ -88,29 +89,31 @@ using decay_handler_t = typename std::decay<Handler>::type;
 struct io_op_canceller
 {
   io_op* o;
+  cancellation_type honoured; // see honoured_cancellation
   void operator()(cancellation_type t) const noexcept
   {
-    if (!!t)
+    if (!!(t & honoured))
       o->cancel();
   }
 };
 
-inline void connect_cancellation_to(const cancellation_slot& slot, io_op* o, std::true_type)
+inline void connect_cancellation_to(const cancellation_slot& slot, io_op* o,
+                                    cancellation_type honoured, std::true_type)
 {
   if (slot.is_connected())
-    cancellation_slot(slot).emplace<io_op_canceller>(io_op_canceller{o});
+    cancellation_slot(slot).emplace<io_op_canceller>(io_op_canceller{o, honoured});
 }
 // Ops that are not I/O (posted handlers) have nothing to cancel; custom slot types are not
 // wired (blitz-io's own slot is what bind_cancellation_slot and cancel_after use).
 template <class Slot, class Op>
-void connect_cancellation_to(const Slot&, Op*, std::false_type)
+void connect_cancellation_to(const Slot&, Op*, cancellation_type, std::false_type)
 {
 }
 
-template <class Slot, class Op>
+template <class Handler, class Slot, class Op>
 void connect_cancellation(const Slot& slot, Op* o)
 {
-  connect_cancellation_to(slot, o,
+  connect_cancellation_to(slot, o, honoured_cancellation<Handler>::value,
                           std::integral_constant<bool, std::is_base_of<io_op, Op>::value &&
                                                            std::is_same<Slot, cancellation_slot>::value>());
 }
@@ -143,7 +146,7 @@ Op* new_handler_op(Handler&& h, Args&&... args)
   auto slot = get_associated_cancellation_slot(h);
   std::int64_t deadline = handler_deadline<typename std::decay<Handler>::type>::get(h);
   Op* o = new_op_with<Op>(alloc, std::forward<Args>(args)..., std::forward<Handler>(h));
-  connect_cancellation(slot, o);
+  connect_cancellation<typename std::decay<Handler>::type>(slot, o);
   if (deadline >= 0)
     set_op_deadline(o, deadline, std::is_base_of<io_op, Op>());
   return o;
