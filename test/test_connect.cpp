@@ -300,6 +300,39 @@ BOOST_AUTO_TEST_CASE(cancel_during_an_attempt_aborts_once_without_trying_further
   BOOST_TEST((got == blitz::error::operation_aborted));
 }
 
+// As in Asio: cancel() or close() right after async_connect ends the connect with
+// operation_aborted, exactly once, even on loopback where the handshake is over before
+// connect(2) returns. (The epoll backend performed it at once and reported success; the
+// io_uring one read SO_ERROR from the closed descriptor and reported bad_descriptor.)
+BOOST_AUTO_TEST_CASE(cancel_or_close_right_after_async_connect_aborts_it)
+{
+  blitz::io_context ctx;
+  tcp::acceptor acceptor(ctx, tcp::endpoint(blitz::ip::address_v4::loopback(), 0));
+  for (bool close : {false, true})
+    for (int round = 0; round < 3; ++round)
+    {
+      tcp::socket s(ctx);
+      int calls = 0;
+      error_code got;
+      s.async_connect(acceptor.local_endpoint(), [&](const error_code& ec) {
+        ++calls;
+        got = ec;
+      });
+      if (close)
+        s.close();
+      else
+        s.cancel();
+      ctx.run();
+      ctx.restart();
+      BOOST_TEST(calls == 1);
+      BOOST_TEST((got == blitz::error::operation_aborted), (close ? "close" : "cancel")
+                                                               << ": " << got.message());
+      BOOST_TEST(s.is_open() == !close);
+      tcp::socket peer(ctx);
+      acceptor.accept(peer); // the handshake the kernel did
+    }
+}
+
 BOOST_AUTO_TEST_CASE(cancellation_slot_reaches_the_attempt_in_flight)
 {
   stalled_listener stall;

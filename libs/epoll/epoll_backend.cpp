@@ -343,9 +343,12 @@ void epoll_backend::start_op(descriptor_state* ds, io_op* o)
       // Known not ready (an earlier EAGAIN and no event since): the syscall would fail.
       // An out-of-band receive always tries first, as Asio's speculative except_op does:
       // urgent data that came before the descriptor's last event, or none at all (EINVAL),
-      // is only learnt from the syscall.
+      // is only learnt from the syscall. A connect never tries first, as in Asio: it waits
+      // for the event its handshake raises, so a cancel() or close() that follows
+      // async_connect ends it with operation_aborted even on loopback, where the handshake
+      // is over before connect(2) returns.
       bool oob = dir == io_direction::error && o->kind_ != io_kind::wait_error;
-      if (!(seen & direction_bits(dir)) && o->kind_ != io_kind::connect && !oob)
+      if ((!(seen & direction_bits(dir)) && !oob) || o->kind_ == io_kind::connect)
         break;
       if (o->perform())
       {

@@ -1452,6 +1452,15 @@ void uring_backend::complete_cqe_locked(io_uring_cqe* cqe, op_queue& ready, op_q
     return;
   }
 
+  // A connect or readiness wait cancelled (or its socket closed) after it went to the
+  // kernel but before its completion is reaped has not completed for its caller: nothing
+  // was read from the socket yet (and the SO_ERROR look below would find a closed
+  // descriptor). As in Asio, whose reactor never performs them before an event, it ends
+  // with operation_aborted. Transfers keep their real result: their bytes have moved.
+  bool no_transfer = o->kind_ == io_kind::connect || o->kind_ == io_kind::wait_read ||
+                     o->kind_ == io_kind::wait_write || o->kind_ == io_kind::wait_error;
+  if (no_transfer && o->backend_tag_ != static_cast<uring_descriptor*>(o->desc_)->cancel_gen)
+    res = -ECANCELED;
   switch (o->kind_)
   {
   case io_kind::connect:
