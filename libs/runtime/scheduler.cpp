@@ -42,7 +42,7 @@ struct alignas(64) thread_info
   // Handlers run since the backend was last reaped for this thread (by it, or by another
   // runner while this one waited). A wait that ends with a cross-thread post found at once
   // or by the spin does not reap, so it does not reset this: a thread kept busy by a
-  // stream of posts still reaps I/O and timers every reap_interval handlers.
+  // stream of posts still reaps I/O and timers every reap_every handlers.
   unsigned since_reap = 0;
   // Completions the last reap for this thread handed over: their handlers do not count
   // towards the next periodic reap. A batch of I/O completions is not a handler starving
@@ -50,6 +50,15 @@ struct alignas(64) thread_info
   // epoll_wait) every reap_interval completions: at 256 busy connections a third more
   // syscalls than the batch needs.
   std::size_t reap_credit = 0;
+  // Handlers between two periodic reaps: reap_interval while handlers are quick, fewer
+  // while they are slow, so that I/O and timers wait for about reap_budget_ns of handler
+  // time, not for reap_interval long handlers (61 handlers of 5 ms each held a due timer
+  // back 300 ms; Asio looks at its reactor once per pass through its queue). Set at each
+  // periodic reap from the pace of the handlers since the last reap; starts low, so that
+  // slow handlers are caught from the first.
+  unsigned reap_every = 1;
+  // When the handlers counted in since_reap began to run (a clock reading, -1 unknown).
+  std::int64_t reap_period_start = -1;
   // Handlers run and I/O operations started by this thread, not yet added to the shared
   // counters metrics() reads: one shared RMW per batch instead of one per handler or op,
   // and none on a line other runners write.
@@ -81,6 +90,9 @@ constexpr std::size_t trim_chunk_batches = 16;
 // drains: bounds how long a self-reposting handler can delay I/O and cross-thread posts
 // (Tokio's event_interval plays the same role).
 constexpr unsigned reap_interval = 61;
+// The handler time after which a thread whose queue never drains looks at I/O and timers
+// again, however few handlers that was (see thread_info::reap_every).
+constexpr std::int64_t reap_budget_ns = 1000000;
 
 // How long a thread that was fed quickly (thread_info::fed_quickly) watches inject_ before
 // it blocks. Waking a blocked thread costs a futex or eventfd write plus a scheduler (and,
@@ -424,8 +436,21 @@ std::size_t scheduler::run_handlers(thread_info& ti, std::size_t max_handlers,
     // The clock is read only when there is a deadline.
     if (deadline_ns >= 0 && now_ns() >= deadline_ns)
       break;
-    if (++ti.since_reap >= reap_interval + ti.reap_credit)
+    if (++ti.since_reap >= ti.reap_every + ti.reap_credit)
     {
+      // One clock reading per period (every reap_interval handlers while they are quick).
+      std::int64_t now = now_ns();
+      if (ti.reap_period_start >= 0)
+      {
+        std::int64_t took = now - ti.reap_period_start;
+        std::uint64_t fit = took > 0 ? static_cast<std::uint64_t>(ti.since_reap) *
+                                           static_cast<std::uint64_t>(reap_budget_ns) /
+                                           static_cast<std::uint64_t>(took)
+                                     : reap_interval;
+        ti.reap_every = fit < 1 ? 1u : fit > reap_interval ? reap_interval
+                                                           : static_cast<unsigned>(fit);
+      }
+      ti.reap_period_start = now;
       ti.since_reap = 0;
       ti.reap_credit = 0;
       flush_counts(ti);
@@ -438,12 +463,14 @@ std::size_t scheduler::run_handlers(thread_info& ti, std::size_t max_handlers,
       {
         reaper_active_ = true;
         lock.unlock();
-        ti.reap_credit = reap(ti, 0, -1);
+        ti.reap_credit = reap(ti, 0, now);
         lock.lock();
         reaper_active_ = false;
       }
     }
-    else if (runners_.load(std::memory_order_relaxed) > 1 && !ti.private_q.empty())
+    // Not an else: with slow handlers the periodic reap comes after every one, and the
+    // other runners must still be offered the rest.
+    if (runners_.load(std::memory_order_relaxed) > 1 && !ti.private_q.empty())
     {
       // Other threads run this scheduler: keep the next op, offer the rest to a thread
       // that is idle or asleep in the backend rather than running it all here.
@@ -520,7 +547,7 @@ bool scheduler::wait_for_work(thread_info& ti, std::int64_t deadline_ns, bool ma
       // one quickly: watch inject_ a little first. mutex_ is released meanwhile so other
       // runners are not held up, and everything is looked at again afterwards. I/O
       // completions and timers wait for the reap at most spin_window_ns longer when the
-      // spin finds nothing, and at most reap_interval handlers (ti.since_reap) when posts
+      // spin finds nothing, and at most reap_every handlers (ti.since_reap) when posts
       // keep arriving.
       spun = true;
       if (ti.spin_skip > 0)
@@ -622,6 +649,7 @@ bool scheduler::wait_for_work(thread_info& ti, std::int64_t deadline_ns, bool ma
     --idle_threads_;
     ti.since_reap = 0; // another thread was the reaper meanwhile
     ti.reap_credit = 0;
+    ti.reap_period_start = -1;
     if (deadline_ns >= 0 && now_ns() >= deadline_ns && shared_.empty())
       return false;
   }
@@ -683,6 +711,8 @@ std::size_t scheduler::reap(thread_info& ti, std::int64_t timeout_ns, std::int64
       ti.wait_ns_unflushed += static_cast<std::uint64_t>(after > now ? after - now : 0);
     }
   }
+  // The handlers this reap hands over begin now (a wait's end, else the caller's reading).
+  ti.reap_period_start = after >= 0 ? after : now;
   if (timers || timers_armed_.load(std::memory_order_relaxed))
   {
     std::lock_guard<futex_mutex> lock(timer_mutex_);
