@@ -127,6 +127,9 @@ void forget_if_drained(epoll_descriptor* d, const io_op* o, io_direction dir,
   d->ready.clear(clear_bits(dir), seen);
 }
 
+// Every descriptor's one registration: all conditions, edge-triggered.
+constexpr std::uint32_t registered_events = EPOLLIN | EPOLLOUT | EPOLLPRI | EPOLLRDHUP | EPOLLET;
+
 class epoll_backend final : public backend
 {
 public:
@@ -212,7 +215,7 @@ bool epoll_backend::init(boost::system::error_code& ec)
   ::epoll_event ev{};
   ev.events = EPOLLIN | EPOLLET;
   ev.data.ptr = nullptr; // nullptr names the wakeup eventfd
-  if (::epoll_ctl(epfd_, EPOLL_CTL_ADD, event_fd_, &ev) < 0)
+  if (wait_.control(EPOLL_CTL_ADD, event_fd_, &ev) < 0)
   {
     ec.assign(errno, boost::system::system_category());
     return false;
@@ -242,9 +245,9 @@ descriptor_state* epoll_backend::register_descriptor(int fd, boost::system::erro
   epoll_descriptor* d = new_op<epoll_descriptor>();
   d->fd = fd;
   ::epoll_event ev{};
-  ev.events = EPOLLIN | EPOLLOUT | EPOLLPRI | EPOLLRDHUP | EPOLLET;
+  ev.events = registered_events;
   ev.data.ptr = d;
-  if (::epoll_ctl(epfd_, EPOLL_CTL_ADD, fd, &ev) < 0)
+  if (wait_.control(EPOLL_CTL_ADD, fd, &ev) < 0)
   {
     ec.assign(errno, boost::system::system_category());
     delete_op(d);
@@ -277,7 +280,7 @@ void epoll_backend::deregister_descriptor(descriptor_state* ds) noexcept
   finalize(aborted);
   // Before the caller's close(): if the open file description outlives this fd (dup,
   // fork, SCM_RIGHTS) its epoll item would otherwise keep reporting into freed state.
-  ::epoll_ctl(epfd_, EPOLL_CTL_DEL, d->fd, nullptr);
+  wait_.control(EPOLL_CTL_DEL, d->fd, nullptr);
   {
     std::lock_guard<std::mutex> lock(mutex_);
     live_.erase(live_.iterator_to(*d));
@@ -344,9 +347,9 @@ void epoll_backend::start_op(descriptor_state* ds, io_op* o)
       // An out-of-band receive always tries first, as Asio's speculative except_op does:
       // urgent data that came before the descriptor's last event, or none at all (EINVAL),
       // is only learnt from the syscall. A connect never tries first, as in Asio: it waits
-      // for the event its handshake raises, so a cancel() or close() that follows
-      // async_connect ends it with operation_aborted even on loopback, where the handshake
-      // is over before connect(2) returns.
+      // for an event, so a cancel() or close() that follows async_connect ends it with
+      // operation_aborted even on loopback, where the handshake is over before connect(2)
+      // returns (see the re-arm below).
       bool oob = dir == io_direction::error && o->kind_ != io_kind::wait_error;
       if ((!(seen & direction_bits(dir)) && !oob) || o->kind_ == io_kind::connect)
         break;
@@ -384,6 +387,18 @@ void epoll_backend::start_op(descriptor_state* ds, io_op* o)
     o->deadline_entry_.deadline_ns = o->deadline_ns_;
     deadlines_.insert(o->deadline_entry_);
     armed_deadlines_.fetch_add(1, std::memory_order_relaxed);
+  }
+  if (o->kind_ == io_kind::connect)
+  {
+    // The handshake may be over already and its edge spent before the op was parked.
+    // Re-arming the registration makes epoll look again and report the socket writable if
+    // it is, so the reaper performs the op. Under d->mutex: the descriptor is not closed
+    // (deregistration marks it closed under this mutex before removing the registration),
+    // and the reaper cannot take the op before this returns.
+    ::epoll_event ev{};
+    ev.events = registered_events;
+    ev.data.ptr = d;
+    wait_.control(EPOLL_CTL_MOD, d->fd, &ev);
   }
   lock.unlock();
   if (dl.owns_lock())
