@@ -389,6 +389,8 @@ BOOST_AUTO_TEST_CASE(timer_armed_from_other_thread_wakes_run_with_no_timer_armed
     steady::time_point fired_at{};
     for (int round = 0; round < 3; ++round)
     {
+      // Before the thread starts its sleep: the timer fires at least 40 ms after this.
+      auto start = steady::now();
       std::thread th([&] {
         std::this_thread::sleep_for(30ms); // the runner is asleep by now
         t.expires_after(10ms);
@@ -399,7 +401,6 @@ BOOST_AUTO_TEST_CASE(timer_armed_from_other_thread_wakes_run_with_no_timer_armed
           ctx.stop();
         });
       });
-      auto start = steady::now();
       ctx.run_for(3s);
       th.join();
       ctx.restart();
