@@ -9,6 +9,7 @@
 #include <functional>
 #include <memory>
 #include <random>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -109,6 +110,81 @@ BOOST_AUTO_TEST_CASE(slow_reposting_handlers_do_not_hold_back_a_due_timer_or_rea
   BOOST_TEST(timer_step <= 8);
   BOOST_TEST(read_step >= 3);
   BOOST_TEST(read_step <= 8);
+}
+
+// Per-operation cancellation, as Asio's timers support it: emitting the handler's slot
+// aborts that wait alone, at once; the timer's other waits still fire; an emit after the
+// wait completed does nothing; a moved timer's wait can still be cancelled.
+BOOST_AUTO_TEST_CASE(a_cancellation_slot_cancels_one_wait)
+{
+  blitz::io_context ctx;
+  blitz::steady_timer t(ctx, 50ms);
+  blitz::cancellation_signal sig;
+  std::vector<std::string> log;
+  auto start = steady::now();
+  t.async_wait(blitz::bind_cancellation_slot(sig.slot(), [&](const boost::system::error_code& ec) {
+    log.push_back(ec == blitz::error::operation_aborted ? "bound aborted" : "bound fired");
+  }));
+  t.async_wait([&](const boost::system::error_code& ec) {
+    log.push_back(ec ? "other " + ec.message() : "other fired");
+  });
+  blitz::post(ctx, [&] { sig.emit(blitz::cancellation_type::terminal); });
+  ctx.run_one(); // the post
+  ctx.run_one(); // the aborted wait, well before the timer's expiry
+  BOOST_TEST((steady::now() - start < 40ms));
+  BOOST_TEST(!sig.slot().has_handler()); // disconnected on completion
+  ctx.run();
+  std::vector<std::string> expected{"bound aborted", "other fired"};
+  BOOST_TEST(log == expected, boost::test_tools::per_element());
+  BOOST_TEST((steady::now() - start >= 50ms));
+
+  // After the wait fired, an emit finds nothing.
+  ctx.restart();
+  log.clear();
+  t.expires_after(1ms);
+  t.async_wait(blitz::bind_cancellation_slot(sig.slot(), [&](const boost::system::error_code& ec) {
+    log.push_back(ec ? "late " + ec.message() : "late fired");
+  }));
+  ctx.run();
+  sig.emit(blitz::cancellation_type::terminal);
+  BOOST_TEST(log == std::vector<std::string>{"late fired"}, boost::test_tools::per_element());
+
+  // The wait moves with its timer and stays cancellable; the moved-to timer then has
+  // nothing armed and run() returns at once.
+  ctx.restart();
+  log.clear();
+  blitz::steady_timer a(ctx, 10s);
+  a.async_wait(blitz::bind_cancellation_slot(sig.slot(), [&](const boost::system::error_code& ec) {
+    log.push_back(ec == blitz::error::operation_aborted ? "moved aborted" : "moved fired");
+  }));
+  blitz::steady_timer b(std::move(a));
+  sig.emit(blitz::cancellation_type::total);
+  auto before = steady::now();
+  ctx.run();
+  BOOST_TEST((steady::now() - before < 1s));
+  BOOST_TEST(log == std::vector<std::string>{"moved aborted"}, boost::test_tools::per_element());
+  BOOST_TEST(b.cancel() == 0u);
+}
+
+// A context destroyed with a slot-bound wait pending destroys the wait and disconnects the
+// slot: a later emit calls into nothing.
+BOOST_AUTO_TEST_CASE(destroying_the_context_disconnects_a_bound_wait)
+{
+  blitz::cancellation_signal sig;
+  bool invoked = false;
+  {
+    blitz::io_context ctx;
+    blitz::steady_timer t(ctx, 10s);
+    t.async_wait(blitz::bind_cancellation_slot(
+        sig.slot(), [&](const boost::system::error_code&) { invoked = true; }));
+    BOOST_TEST(sig.slot().has_handler());
+    ctx.poll();
+    // t goes first: its destructor cancels the wait, whose completion the context then
+    // destroys uninvoked.
+  }
+  BOOST_TEST(!sig.slot().has_handler());
+  sig.emit(blitz::cancellation_type::terminal);
+  BOOST_TEST(!invoked);
 }
 
 BOOST_AUTO_TEST_CASE(fire_in_deadline_order)

@@ -8,6 +8,7 @@
 #define BLITZ_BASIC_WAITABLE_TIMER_HPP
 
 #include <blitz/detail/handler_op.hpp>
+#include <blitz/detail/timer_wait_op.hpp>
 #include <blitz/detail/throw_error.hpp>
 #include <blitz/error.hpp>
 #include <blitz/io_context.hpp>
@@ -134,12 +135,14 @@ public:
     ec = boost::system::error_code();
   }
 
-  // handler(error_code): success at expiry, operation_aborted if cancelled first.
+  // handler(error_code): success at expiry, operation_aborted if cancelled first (by
+  // cancel(), a new expiry, or the handler's cancellation slot).
   template <class WaitHandler>
   void async_wait(WaitHandler&& handler)
   {
-    using op_t = detail::ec_op<detail::decay_handler_t<WaitHandler>>;
+    using op_t = detail::timer_wait_op<detail::decay_handler_t<WaitHandler>>;
     op_t* o = detail::new_handler_op<op_t>(std::forward<WaitHandler>(handler));
+    o->connect_cancellation(*sched_);
     schedule(o, std::is_same<Clock, std::chrono::steady_clock>());
   }
 
@@ -155,13 +158,13 @@ private:
 
   // steady_clock is CLOCK_MONOTONIC, the scheduler's own clock: no conversion, so two
   // timers with the same expiry get the same deadline and fire in arming order.
-  void schedule(detail::op* o, std::true_type)
+  void schedule(detail::timer_wait* o, std::true_type)
   {
     std::int64_t deadline = ceil_ns(expiry_.time_since_epoch());
     sched_->timer_schedule(state_, deadline < 0 ? 0 : deadline, o);
   }
 
-  void schedule(detail::op* o, std::false_type)
+  void schedule(detail::timer_wait* o, std::false_type)
   {
     sched_->timer_schedule(state_, &remaining_ns, ceil_ns(expiry_.time_since_epoch()), o);
   }

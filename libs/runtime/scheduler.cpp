@@ -746,7 +746,7 @@ void scheduler::expire_timers(op_queue& ready, std::int64_t now)
     }
     // Waits complete with success: a cancel() that comes after this point finds nothing,
     // as in Asio, where a handler already queued runs with its original result.
-    ready.push(t.waiters);
+    take_waits(t, ready, false);
     ++timers_fired_;
   }
   note_wheel_changed();
@@ -761,13 +761,13 @@ std::int64_t scheduler::recheck_deadline(std::int64_t now, std::int64_t left) no
   return now + (left < clock_recheck_ns ? left : clock_recheck_ns);
 }
 
-void scheduler::timer_schedule(timer_state& t, std::int64_t deadline_ns, op* wait)
+void scheduler::timer_schedule(timer_state& t, std::int64_t deadline_ns, timer_wait* wait)
 {
   arm_timer(t, deadline_ns, nullptr, 0, wait);
 }
 
 void scheduler::timer_schedule(timer_state& t, std::int64_t (*remaining_ns)(std::int64_t),
-                               std::int64_t clock_expiry, op* wait)
+                               std::int64_t clock_expiry, timer_wait* wait)
 {
   std::int64_t left = remaining_ns(clock_expiry);
   std::int64_t now = now_ns();
@@ -776,7 +776,7 @@ void scheduler::timer_schedule(timer_state& t, std::int64_t (*remaining_ns)(std:
 
 void scheduler::arm_timer(timer_state& t, std::int64_t deadline_ns,
                           std::int64_t (*remaining_ns)(std::int64_t), std::int64_t clock_expiry,
-                          op* wait)
+                          timer_wait* wait)
 {
   work_started();
   bool interrupt = false;
@@ -791,6 +791,7 @@ void scheduler::arm_timer(timer_state& t, std::int64_t deadline_ns,
       note_wheel_changed();
     }
     t.waiters.push(wait);
+    wait->timer = &t;
     // A reaper is (about to be) asleep until reaper_wake_ns_: an earlier deadline must wake
     // it, whichever thread arms it (this thread cannot be that reaper: it is not in reap).
     interrupt = deadline_ns < reaper_wake_ns_;
@@ -817,17 +818,44 @@ std::size_t scheduler::timer_cancel(timer_state& t)
       wheel_.remove(t);
       note_wheel_changed();
     }
-    while (!t.waiters.empty())
-    {
-      // Timer waits are result_ops (ec_op); plain posted handlers never wait on a timer.
-      result_op* o = static_cast<result_op*>(t.waiters.pop());
-      o->ec_ = boost::system::error_code(error::operation_aborted);
-      cancelled.push(o);
-      ++n;
-    }
+    n = take_waits(t, cancelled, true);
   }
   post_completions(cancelled);
   return n;
+}
+
+std::size_t scheduler::take_waits(timer_state& t, op_queue& to, bool aborted) noexcept
+{
+  std::size_t n = 0;
+  while (!t.waiters.empty())
+  {
+    // Only timer waits wait on a timer (arm_timer).
+    timer_wait* w = static_cast<timer_wait*>(t.waiters.pop());
+    w->timer = nullptr;
+    if (aborted)
+      w->ec_ = boost::system::error_code(error::operation_aborted);
+    to.push(w);
+    ++n;
+  }
+  return n;
+}
+
+void scheduler::timer_cancel_wait(timer_wait& w)
+{
+  {
+    std::lock_guard<futex_mutex> lock(timer_mutex_);
+    timer_state* t = w.timer;
+    if (!t || !t->waiters.erase(&w))
+      return; // already fired or cancelled: its completion stands
+    w.timer = nullptr;
+    if (t->waiters.empty() && t->linked())
+    {
+      wheel_.remove(*t);
+      note_wheel_changed();
+    }
+  }
+  w.ec_ = boost::system::error_code(error::operation_aborted);
+  post_completion(&w);
 }
 
 std::size_t scheduler::timer_cancel_one(timer_state& t)
@@ -838,13 +866,14 @@ std::size_t scheduler::timer_cancel_one(timer_state& t)
     if (t.waiters.empty())
       return 0;
     o = t.waiters.pop();
+    static_cast<timer_wait*>(o)->timer = nullptr;
     if (t.waiters.empty() && t.linked())
     {
       wheel_.remove(t);
       note_wheel_changed();
     }
   }
-  static_cast<result_op*>(o)->ec_ = boost::system::error_code(error::operation_aborted);
+  static_cast<timer_wait*>(o)->ec_ = boost::system::error_code(error::operation_aborted);
   post_completion(o);
   return 1;
 }
@@ -863,7 +892,14 @@ void scheduler::timer_move(timer_state& to, timer_state& from)
     wheel_.insert(to);
   }
   note_wheel_changed();
-  to.waiters.push(from.waiters);
+  op_queue moving;
+  take_waits(from, moving, false);
+  while (!moving.empty())
+  {
+    timer_wait* w = static_cast<timer_wait*>(moving.pop());
+    w->timer = &to;
+    to.waiters.push(w);
+  }
 }
 
 // Destruction: nothing may be invoked any more, everything pending is destroyed. Destroying
@@ -888,7 +924,7 @@ void scheduler::abandon_all() noexcept
       {
         timer_state& t = static_cast<timer_state&>(all.front());
         all.pop_front();
-        doomed.push(t.waiters);
+        take_waits(t, doomed, false);
       }
     }
     inject_.take_all(doomed);

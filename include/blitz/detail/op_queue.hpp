@@ -51,6 +51,18 @@ public:
     return list_type::node_traits::get_next(list_type::value_traits::to_node_ptr(*o));
   }
 
+  // Unlinks o if it is queued here; walks the queue (meant for short ones).
+  bool erase(op* o) noexcept
+  {
+    for (auto prev = list_.before_begin(), it = list_.begin(); it != list_.end(); prev = it++)
+      if (&*it == o)
+      {
+        list_.erase_after(prev);
+        return true;
+      }
+    return false;
+  }
+
   void destroy_all() noexcept
   {
     while (!list_.empty())

@@ -87,6 +87,26 @@ struct timer_state : wheel_entry
   std::int64_t clock_expiry = 0;
 };
 
+class scheduler;
+
+// A wait on a timer. It records which timer_state lists it (null once it has left: fired,
+// cancelled, or destroyed) so that cancelling this wait alone, through its handler's
+// cancellation slot, can find and unlink it; moving a timer re-points its waits. Guarded by
+// the scheduler's timer_mutex_.
+//
+// Not a result_op: a wait has no byte count, and without one the back-pointer fits where
+// it was, so a wait with a small handler stays in the 64-byte slab class (one class up, the
+// 2^17 pending waits of the timer_fire benchmark outgrew the per-thread cache).
+struct timer_wait : op
+{
+  boost::system::error_code ec_;
+  timer_state* timer = nullptr;
+
+protected:
+  explicit timer_wait(func_type f) noexcept : op(f) {}
+  ~timer_wait() = default;
+};
+
 // Ops parked outside the scheduler's own queues, by channels and async locks (see
 // sync_waiters): listed with their scheduler so that a context destroyed while such waits
 // are pending destroys their handlers, as it does pending timer waits and I/O.
@@ -155,17 +175,20 @@ public:
   boost::system::error_code backend_fallback_reason() const noexcept { return fallback_reason_; }
 
   // Timers. deadline_ns is on the steady clock. schedule counts the op as work.
-  void timer_schedule(timer_state& t, std::int64_t deadline_ns, op* wait);
+  void timer_schedule(timer_state& t, std::int64_t deadline_ns, timer_wait* wait);
   // The same for a clock that can jump: the wheel entry comes due after the time left by
   // that clock, or after clock_recheck_ns if that is sooner, and is re-armed until the clock
   // itself says the expiry has come.
   void timer_schedule(timer_state& t, std::int64_t (*remaining_ns)(std::int64_t),
-                      std::int64_t clock_expiry, op* wait);
+                      std::int64_t clock_expiry, timer_wait* wait);
   // How long a wait on a clock that can jump may go without looking at that clock: how late
   // a timer fires after the clock was set forward past its expiry.
   static constexpr std::int64_t clock_recheck_ns = 1000000000;
   std::size_t timer_cancel(timer_state& t);
   std::size_t timer_cancel_one(timer_state& t);
+  // Per-operation cancellation of one wait: it completes with operation_aborted unless it
+  // has already left its timer (fired or cancelled).
+  void timer_cancel_wait(timer_wait& w);
   // A timer object moved: its entry and waits go to the new object.
   void timer_move(timer_state& to, timer_state& from);
 
@@ -180,7 +203,11 @@ private:
   std::size_t reap(thread_info& ti, std::int64_t timeout_ns, std::int64_t now);
   void expire_timers(op_queue& ready, std::int64_t now);
   void arm_timer(timer_state& t, std::int64_t deadline_ns,
-                 std::int64_t (*remaining_ns)(std::int64_t), std::int64_t clock_expiry, op* wait);
+                 std::int64_t (*remaining_ns)(std::int64_t), std::int64_t clock_expiry,
+                 timer_wait* wait);
+  // timer_mutex_ held: hands every wait of t to `to` (with operation_aborted if aborted),
+  // marking it gone from its timer. Returns how many.
+  static std::size_t take_waits(timer_state& t, op_queue& to, bool aborted) noexcept;
   static std::int64_t recheck_deadline(std::int64_t now, std::int64_t left) noexcept;
   std::int64_t timer_timeout_ns(std::int64_t now);
   void wake_one_locked(std::unique_lock<futex_mutex>& lock);
