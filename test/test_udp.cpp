@@ -447,6 +447,27 @@ BOOST_AUTO_TEST_CASE(socket_options_v4)
   BOOST_TEST(!!ec);
 }
 
+// The buffer sizes read back are the sizes set, as in Asio, although Linux doubles them
+// (and reports the doubled value to getsockopt).
+BOOST_AUTO_TEST_CASE(buffer_sizes_read_back_as_set)
+{
+  blitz::io_context ctx;
+  udp::socket u(ctx, loopback_any());
+  u.set_option(udp::socket::receive_buffer_size(65536));
+  udp::socket::receive_buffer_size rb;
+  u.get_option(rb);
+  BOOST_TEST(rb.value() == 65536);
+
+  blitz::ip::tcp::socket t(ctx, blitz::ip::tcp::v4());
+  t.set_option(blitz::ip::tcp::socket::send_buffer_size(16384));
+  t.set_option(blitz::ip::tcp::socket::receive_buffer_size(8192));
+  blitz::ip::tcp::socket::send_buffer_size sb;
+  t.get_option(sb);
+  BOOST_TEST(sb.value() == 16384);
+  t.get_option(rb);
+  BOOST_TEST(rb.value() == 8192);
+}
+
 BOOST_AUTO_TEST_CASE(socket_options_follow_the_ipv6_family)
 {
   blitz::io_context ctx;
