@@ -4,6 +4,8 @@
 #include <blitz/io_context.hpp>
 #include <blitz/post.hpp>
 #include <blitz/signal_set.hpp>
+#include <blitz/bind_cancellation_slot.hpp>
+#include <blitz/cancellation_signal.hpp>
 
 #include <cerrno>
 #include <chrono>
@@ -83,6 +85,52 @@ BOOST_AUTO_TEST_CASE(a_set_without_a_pending_wait_keeps_no_work)
   ctx.run();
   BOOST_TEST(r.calls == 1);
   BOOST_TEST((r.ec == blitz::error::operation_aborted));
+}
+
+// Per-operation cancellation, as Asio's signal_set supports it: emitting a wait's slot
+// aborts that wait alone; the set's other wait still receives the signal; a wait that
+// completed is left alone by a later emit; a cancelled lone wait keeps no work, so run()
+// returns.
+BOOST_AUTO_TEST_CASE(a_cancellation_slot_cancels_one_signal_wait)
+{
+  blitz::io_context ctx;
+  blitz::signal_set set(ctx, SIGUSR1);
+  blitz::cancellation_signal sig;
+  result bound, other;
+  set.async_wait(blitz::bind_cancellation_slot(sig.slot(), recorder{&bound}));
+  set.async_wait(recorder{&other});
+  blitz::post(ctx, [&] {
+    sig.emit(blitz::cancellation_type::terminal);
+    blitz::post(ctx, [] { ::raise(SIGUSR1); });
+  });
+  ctx.run_for(std::chrono::seconds(2)); // bounded: were the emit ignored, one wait stays
+  BOOST_TEST(bound.calls == 1);
+  BOOST_TEST((bound.ec == blitz::error::operation_aborted));
+  BOOST_TEST(other.calls == 1);
+  BOOST_TEST(!other.ec);
+  BOOST_TEST(other.signo == SIGUSR1);
+  BOOST_TEST(!sig.slot().has_handler());
+
+  // Completed first: the emit after it changes nothing.
+  result late;
+  set.async_wait(blitz::bind_cancellation_slot(sig.slot(), recorder{&late}));
+  ::raise(SIGUSR1);
+  ctx.restart();
+  ctx.run_for(std::chrono::seconds(2));
+  sig.emit(blitz::cancellation_type::terminal);
+  BOOST_TEST(late.calls == 1);
+  BOOST_TEST(!late.ec);
+
+  // A lone wait cancelled this way leaves nothing to wait for.
+  result lone;
+  set.async_wait(blitz::bind_cancellation_slot(sig.slot(), recorder{&lone}));
+  sig.emit(blitz::cancellation_type::partial);
+  ctx.restart();
+  auto start = std::chrono::steady_clock::now();
+  ctx.run_for(std::chrono::seconds(2));
+  BOOST_TEST((std::chrono::steady_clock::now() - start < std::chrono::seconds(1)));
+  BOOST_TEST(lone.calls == 1);
+  BOOST_TEST((lone.ec == blitz::error::operation_aborted));
 }
 
 BOOST_AUTO_TEST_CASE(every_set_on_every_context_receives_the_signal)

@@ -29,12 +29,20 @@ public:
   {
   }
 
+  // Before the wait starts.
+  void connect_cancellation()
+  {
+    connect_signal_wait(get_associated_cancellation_slot(handler_), this);
+  }
+
 private:
   static void do_complete(void* owner, op* base)
   {
     signal_op* self = static_cast<signal_op*>(base);
     auto alloc = get_associated_allocator(self->handler_);
     Handler handler(std::move(self->handler_));
+    // The slot stops pointing at this wait before its memory goes, invoked or destroyed.
+    disconnect_cancellation(handler);
     boost::system::error_code ec = self->ec_;
     int signo = self->signo_;
     delete_op_with(self, alloc);
@@ -44,6 +52,29 @@ private:
 
   Handler handler_;
 };
+
+// What a handler's cancellation slot holds while its signal wait is pending: every type
+// cancels (a wait that has not completed has done nothing), as with Asio's signal_set.
+struct signal_wait_canceller
+{
+  signal_wait_op* o;
+  void operator()(cancellation_type t) const noexcept
+  {
+    if (!!t)
+      signal_set_impl::cancel_wait(o);
+  }
+};
+
+inline void connect_signal_wait(const cancellation_slot& slot, signal_wait_op* o)
+{
+  if (slot.is_connected())
+    cancellation_slot(slot).emplace<signal_wait_canceller>(signal_wait_canceller{o});
+}
+// Custom slot types are not wired, as for I/O operations.
+template <class Slot>
+void connect_signal_wait(const Slot&, signal_wait_op*)
+{
+}
 
 } // namespace detail
 
@@ -149,7 +180,9 @@ public:
   void async_wait(SignalHandler&& handler)
   {
     using op_t = detail::signal_op<detail::decay_handler_t<SignalHandler>>;
-    impl_->start_wait(detail::new_handler_op<op_t>(std::forward<SignalHandler>(handler)));
+    op_t* o = detail::new_handler_op<op_t>(std::forward<SignalHandler>(handler));
+    o->connect_cancellation();
+    impl_->start_wait(o);
   }
 
 private:

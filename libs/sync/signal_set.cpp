@@ -256,6 +256,7 @@ void signal_registry::cancel_locked(signal_set_impl& set, const boost::system::e
   while (!set.waiters_.empty())
   {
     signal_wait_op* o = static_cast<signal_wait_op*>(set.waiters_.pop());
+    o->set_ = nullptr;
     o->ec_ = ec;
     done.push(o);
     ++n;
@@ -403,6 +404,7 @@ void signal_set_impl::deliver(int signo)
   if (!waiters_.empty())
   {
     signal_wait_op* o = static_cast<signal_wait_op*>(waiters_.pop());
+    o->set_ = nullptr;
     o->signo_ = signo;
     o->ec_ = boost::system::error_code();
     --ctx_->waiting;
@@ -431,10 +433,25 @@ void signal_set_impl::start_wait(signal_wait_op* o)
       return;
     }
   waiters_.push(o);
+  o->set_ = this;
   ++ctx_->waiting;
   // If arming throws (no memory), the wait stays queued: cancel or a later async_wait
   // still completes it.
   r.arm_locked(*ctx_);
+}
+
+void signal_set_impl::cancel_wait(signal_wait_op* o)
+{
+  signal_registry& r = signal_registry::get();
+  std::lock_guard<std::mutex> lock(r.mutex);
+  signal_set_impl* set = o->set_;
+  if (!set || !set->waiters_.erase(o))
+    return;
+  o->set_ = nullptr;
+  o->ec_ = boost::system::error_code(error::operation_aborted);
+  --set->ctx_->waiting;
+  set->sched_->post_completion(o);
+  r.disarm_if_idle_locked(*set->ctx_);
 }
 
 constexpr int signal_set_impl::max_signal;

@@ -16,12 +16,16 @@ namespace detail {
 
 class scheduler;
 struct signal_context;
+class signal_set_impl;
 
 // An async_wait: completes with the number of the signal that arrived.
 class signal_wait_op : public result_op
 {
 public:
   int signo_ = 0;
+  // The set whose waiters list holds this wait, null once it left it (delivered or
+  // cancelled): what a per-operation cancel looks for. Guarded by the registry's lock.
+  signal_set_impl* set_ = nullptr;
 
 protected:
   explicit signal_wait_op(func_type f) noexcept : result_op(f) {}
@@ -48,6 +52,10 @@ public:
   // Counts o as work; it completes through the scheduler, never inline: at once (posted)
   // if a signal is already queued for this set, else when one arrives.
   void start_wait(signal_wait_op* o);
+  // Per-operation cancellation of one wait (its handler's cancellation slot): it completes
+  // with operation_aborted unless a signal or cancel() has completed it already. Needs no
+  // set: the wait knows its own, and one whose set is gone has completed.
+  static void cancel_wait(signal_wait_op* o);
 
   // Used by the process-wide registry, under its lock.
   scheduler& sched() const noexcept { return *sched_; }
