@@ -10,6 +10,7 @@
 #include "echo_fixture.hpp"
 
 #include <atomic>
+#include <chrono>
 #include <memory>
 #include <string>
 #include <vector>
@@ -267,5 +268,42 @@ BOOST_AUTO_TEST_CASE(destroying_the_context_frees_the_waiting_receives)
     }
     BOOST_TEST(watch.expired());
     BOOST_TEST(invoked == 0);
+  }
+}
+
+// A receive with a deadline (cancel_after) that waits behind another still ends at its
+// deadline: io_uring has not issued it, so no linked timeout is armed in the kernel; the
+// backend keeps the deadline itself. The receive ahead of it is left alone and takes the
+// bytes that come later.
+BOOST_AUTO_TEST_CASE(a_waiting_receive_with_a_deadline_ends_at_it)
+{
+  for (const auto& o : contexts())
+  {
+    connected_pair p(o);
+    char b1[4], b2[4];
+    std::vector<std::string> log;
+    p.client.async_read_some(blitz::buffer(b1), [&](const error_code& ec, std::size_t n) {
+      log.push_back(ec ? "r1 " + ec.message() : "r1=" + std::string(b1, n));
+    });
+    auto start = std::chrono::steady_clock::now();
+    auto timed_out_after = std::chrono::steady_clock::duration::zero();
+    p.client.async_read_some(
+        blitz::buffer(b2),
+        blitz::cancel_after(std::chrono::milliseconds(30), [&](const error_code& ec,
+                                                                std::size_t) {
+          timed_out_after = std::chrono::steady_clock::now() - start;
+          log.push_back(ec == blitz::error::operation_aborted ? "r2 aborted"
+                                                              : "r2 " + ec.message());
+        }));
+    // Bounded: were the deadline not kept, r2 would wait for ever behind r1.
+    p.ctx.run_for(std::chrono::milliseconds(500));
+    p.ctx.restart();
+    BOOST_TEST(log == std::vector<std::string>{"r2 aborted"}, boost::test_tools::per_element());
+    BOOST_TEST((timed_out_after >= std::chrono::milliseconds(30)));
+    BOOST_TEST((timed_out_after < std::chrono::milliseconds(400)));
+    blitz::write(p.server, blitz::buffer("data", 4));
+    p.ctx.run_for(std::chrono::seconds(2));
+    std::vector<std::string> expected{"r2 aborted", "r1=data"};
+    BOOST_TEST(log == expected, boost::test_tools::per_element());
   }
 }

@@ -25,18 +25,25 @@
 #include <cerrno>
 #include <climits>
 #include <cstdint>
-#include <linux/time_types.h>
 #include <signal.h>
 #include <sys/epoll.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
 #ifndef SYS_epoll_pwait2
-#define SYS_epoll_pwait2 441 // the same number on every architecture (the generic table)
+#define SYS_epoll_pwait2 441 // x86-64, arm64 and the other architectures of the generic table
 #endif
 
 namespace blitz {
 namespace detail {
+
+// The kernel's __kernel_timespec (64-bit fields on every architecture), spelt out rather
+// than taken from <linux/time_types.h>, which kernel headers older than 5.1 lack.
+struct wait_timespec
+{
+  std::int64_t tv_sec;
+  std::int64_t tv_nsec;
+};
 
 class event_wait
 {
@@ -47,7 +54,7 @@ public:
   {
     epfd_ = epfd;
     ::epoll_event ev;
-    __kernel_timespec zero{};
+    wait_timespec zero{};
     precise_ = pwait2(&ev, 1, &zero) >= 0;
   }
 
@@ -68,7 +75,7 @@ public:
   {
     if (precise_)
     {
-      __kernel_timespec ts{};
+      wait_timespec ts{};
       ts.tv_sec = timeout_ns / 1000000000;
       ts.tv_nsec = timeout_ns % 1000000000;
       int n = pwait2(events, max, timeout_ns < 0 ? nullptr : &ts);
@@ -86,7 +93,7 @@ public:
   }
 
 private:
-  int pwait2(::epoll_event* events, int max, const __kernel_timespec* ts) const noexcept
+  int pwait2(::epoll_event* events, int max, const wait_timespec* ts) const noexcept
   {
     // The raw call, not glibc's wrapper (2.35): the timespec is the kernel's 64-bit one on
     // every architecture, and no signal mask is passed, so its size is not looked at.

@@ -258,6 +258,14 @@ private:
       issue_next_in_lane_locked(d, lane);
   }
   void issue_next_in_lane_locked(uring_descriptor* d, int lane);
+  // An op leaves its lane's waiting queue (issued or aborted): its deadline, if any, is no
+  // longer the lane's to keep.
+  void unlist_lane_deadline_locked(io_op* o) noexcept
+  {
+    if (o->deadline_ns_ >= 0 && o->deadline_entry_.linked())
+      lane_deadlines_.remove(o->deadline_entry_);
+  }
+  void expire_lane_deadlines_locked(op_queue& ready);
   void issue_locked(io_op* o);
   void release_locked(uring_descriptor* d);
   bool must_submit_now() const noexcept;
@@ -316,6 +324,10 @@ private:
   // shutdown() has begun: an op that reaches the front of its lane joins the backlog, which
   // shutdown reclaims, instead of being issued; sq_mutex_.
   bool shutting_down_ = false;
+  // Deadlines (cancel_after) of ops waiting in a lane: not issued yet, they have no
+  // LINK_TIMEOUT, so run() shortens its wait to the earliest and aborts those whose
+  // deadline has passed, as the epoll backend does for its parked ops; sq_mutex_.
+  timer_wheel lane_deadlines_{scheduler::now_ns()};
   int event_fd_ = -1;
   std::uint64_t event_value_ = 0;
   // Whether the eventfd read is armed: interrupt() writes only when a wakeup can be seen,
@@ -1038,7 +1050,39 @@ bool uring_backend::take_lane_locked(uring_descriptor* d, io_op* o) noexcept
   }
   d->lane_waiting[lane].push(o);
   d->lanes_waiting |= static_cast<std::uint8_t>(1u << lane);
+  if (o->deadline_ns_ >= 0)
+  {
+    o->deadline_entry_.op = o;
+    o->deadline_entry_.deadline_ns = o->deadline_ns_;
+    lane_deadlines_.insert(o->deadline_entry_);
+    // The reaper may be asleep on another thread with no deadline in its wait.
+    if (must_submit_now())
+      interrupt();
+  }
   return false;
+}
+
+// Ops waiting in a lane whose deadline has passed complete with operation_aborted, as
+// their LINK_TIMEOUT would have made them had they been issued.
+void uring_backend::expire_lane_deadlines_locked(op_queue& ready)
+{
+  wheel_entry_list expired;
+  lane_deadlines_.expire(scheduler::now_ns(), expired);
+  while (!expired.empty())
+  {
+    io_op* o = static_cast<op_deadline&>(expired.front()).op;
+    expired.pop_front();
+    uring_descriptor* d = static_cast<uring_descriptor*>(o->desc_);
+    int lane = o->backend_lane_;
+    d->lane_waiting[lane].erase(o);
+    if (d->lane_waiting[lane].empty())
+      d->lanes_waiting &= static_cast<std::uint8_t>(~(1u << lane));
+    o->set_result(-ECANCELED);
+    --d->inflight;
+    add_inflight_locked(-1);
+    o->desc_ = nullptr; // see end_op_locked
+    finish_op(o, ready);
+  }
 }
 
 // The next op of the lane o held, issued now that o has ended. The caller submits as it
@@ -1048,6 +1092,7 @@ void uring_backend::issue_next_in_lane_locked(uring_descriptor* d, int lane)
   io_op* next = static_cast<io_op*>(d->lane_waiting[lane].pop());
   if (d->lane_waiting[lane].empty())
     d->lanes_waiting &= static_cast<std::uint8_t>(~(1u << lane));
+  unlist_lane_deadline_locked(next); // issued, it gets its LINK_TIMEOUT (queue_locked)
   d->lane_holder[lane] = next;
   if (shutting_down_)
     backlog_.push(next); // reclaimed with the rest of the backlog, never issued
@@ -1137,9 +1182,10 @@ void uring_backend::cancel_op(descriptor_state* ds, io_op* target) noexcept
         io_uring_sqe_set_data64(sqe, tag_ignore);
       }
       target->backend_tag_ = ~d->cancel_gen;
-      if (must_submit_now())
-        submit_locked();
     }
+    // Also after an abort: the next op of the aborted one's lane may have been issued.
+    if (must_submit_now())
+      submit_locked();
   }
   if (aborted)
     sched_.post_completions(done);
@@ -1166,9 +1212,11 @@ bool uring_backend::abort_parked_locked(uring_descriptor* d, io_op* only, op_que
         keep.push(o);
         continue;
       }
+      unlist_lane_deadline_locked(o);
       o->set_result(-ECANCELED);
       --d->inflight;
       add_inflight_locked(-1);
+      o->desc_ = nullptr; // see end_op_locked
       finish_op(o, aborted);
       any = true;
     }
@@ -1198,6 +1246,7 @@ bool uring_backend::abort_parked_locked(uring_descriptor* d, io_op* only, op_que
       --d->inflight;
       add_inflight_locked(-1);
       forget_locked(o);
+      o->desc_ = nullptr; // see end_op_locked
       finish_op(o, aborted);
       any = true;
     }
@@ -1269,6 +1318,7 @@ std::size_t uring_backend::run(op_queue& ready, std::int64_t timeout_ns)
     return 0;
   unsigned to_submit;
   bool can_enter;
+  bool lane_deadlines = false;
   {
     std::lock_guard<futex_mutex> lock(sq_mutex_);
     begin_turn_locked();
@@ -1276,6 +1326,14 @@ std::size_t uring_backend::run(op_queue& ready, std::int64_t timeout_ns)
     if (!wakeup_armed_)
       arm_wakeup_locked();
     to_submit = flush_locked();
+    if (!lane_deadlines_.empty())
+    {
+      // Wake for the earliest deadline of an op waiting in a lane (see lane_deadlines_).
+      lane_deadlines = true;
+      std::int64_t t = lane_deadlines_.next_expiry_ns(scheduler::now_ns());
+      if (t >= 0 && (timeout_ns < 0 || t < timeout_ns))
+        timeout_ns = t;
+    }
   }
 
   bool wait = timeout_ns != 0 && io_uring_cq_ready(&ring_) == 0;
@@ -1345,11 +1403,18 @@ std::size_t uring_backend::run(op_queue& ready, std::int64_t timeout_ns)
         --d->inflight;
         add_inflight_locked(-1);
         release_locked(d);
+        o->desc_ = nullptr; // see end_op_locked
         finish_op(o, ready);
         continue;
       }
       queue_locked(o);
     }
+  }
+  if (lane_deadlines)
+  {
+    if (!lock.owns_lock())
+      lock.lock();
+    expire_lane_deadlines_locked(ready);
   }
   return reaped;
 }
@@ -1504,6 +1569,10 @@ __attribute__((always_inline)) inline void uring_backend::end_op_locked(io_op* o
   --d->inflight;
   release_locked(d);
   add_inflight_locked(-1);
+  // Out of the backend for good: a cancel emitted from now until the handler runs (which
+  // disconnects the slot) must not reach d, which release_locked may just have freed (a
+  // handler that closes the socket and then emits, the usual timeout pattern).
+  o->desc_ = nullptr;
   ready.push(o);
 }
 
@@ -1554,6 +1623,7 @@ void uring_backend::complete_multishot_locked(multishot_op* o, int res, std::int
   --d->inflight;
   release_locked(d);
   add_inflight_locked(-1);
+  o->desc_ = nullptr; // see end_op_locked
   o->deliver(res, -1, true, ready);
 }
 
@@ -1684,7 +1754,12 @@ void uring_backend::shutdown() noexcept
       }
       for (unsigned lane = 0; lane < 2; ++lane)
       {
-        backlog_.push(d.lane_waiting[lane]);
+        while (!d.lane_waiting[lane].empty())
+        {
+          io_op* o = static_cast<io_op*>(d.lane_waiting[lane].pop());
+          unlist_lane_deadline_locked(o);
+          backlog_.push(o);
+        }
         d.lane_holder[lane] = nullptr;
       }
       d.lanes_waiting = 0;
