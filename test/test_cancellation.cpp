@@ -161,51 +161,39 @@ BOOST_AUTO_TEST_CASE(total_cancellation_is_ignored_by_composed_operations)
   connected_pair p;
   blitz::cancellation_signal sig;
   char buf[4];
-  std::string read_result = "pending", until_result = "pending", some_result = "pending";
-  auto describe = [](const error_code& ec, std::size_t n) {
-    return (ec == blitz::error::operation_aborted ? std::string("aborted")
-                                                  : ec ? ec.message() : std::string("ok")) +
-           " " + std::to_string(n);
+  std::string result;
+  // The handler of the operation under test, bound to sig's slot.
+  auto recorder = [&] {
+    result = "pending";
+    return blitz::bind_cancellation_slot(sig.slot(), [&](const error_code& ec, std::size_t n) {
+      result = (ec == blitz::error::operation_aborted ? std::string("aborted")
+                                                      : ec ? ec.message() : std::string("ok")) +
+               " " + std::to_string(n);
+    });
+  };
+  // Emits `total` while the operation waits, then sends feed if it is still pending;
+  // returns what it had reported right after the emit, and in the end.
+  auto emit_total_then_feed = [&](const std::string& feed) {
+    p.ctx.poll();
+    sig.emit(blitz::cancellation_type::total);
+    p.ctx.poll();
+    std::string after_emit = result;
+    if (result == "pending")
+    {
+      blitz::write(p.server, blitz::buffer(feed));
+      p.ctx.run();
+    }
+    p.ctx.restart();
+    return after_emit + " / " + result;
   };
 
-  blitz::async_read(p.client, blitz::buffer(buf),
-                    blitz::bind_cancellation_slot(sig.slot(), [&](const error_code& ec,
-                                                                  std::size_t n) {
-                      read_result = describe(ec, n);
-                    }));
-  p.ctx.poll();
-  sig.emit(blitz::cancellation_type::total);
-  p.ctx.poll();
-  BOOST_TEST(read_result == "pending");
-  blitz::write(p.server, blitz::buffer("wxyz", 4));
-  p.ctx.run();
-  p.ctx.restart();
-  BOOST_TEST(read_result == "ok 4");
-
+  blitz::async_read(p.client, blitz::buffer(buf), recorder());
+  BOOST_TEST(emit_total_then_feed("wxyz") == "pending / ok 4");
   blitz::streambuf sb;
-  blitz::async_read_until(p.client, sb, '\n',
-                          blitz::bind_cancellation_slot(sig.slot(), [&](const error_code& ec,
-                                                                        std::size_t n) {
-                            until_result = describe(ec, n);
-                          }));
-  p.ctx.poll();
-  sig.emit(blitz::cancellation_type::total);
-  p.ctx.poll();
-  BOOST_TEST(until_result == "pending");
-  blitz::write(p.server, blitz::buffer("z\n", 2));
-  p.ctx.run();
-  p.ctx.restart();
-  BOOST_TEST(until_result == "ok 2");
-
-  p.client.async_read_some(blitz::buffer(buf),
-                           blitz::bind_cancellation_slot(sig.slot(), [&](const error_code& ec,
-                                                                         std::size_t n) {
-                             some_result = describe(ec, n);
-                           }));
-  p.ctx.poll();
-  sig.emit(blitz::cancellation_type::total);
-  p.ctx.run();
-  BOOST_TEST(some_result == "aborted 0");
+  blitz::async_read_until(p.client, sb, '\n', recorder());
+  BOOST_TEST(emit_total_then_feed("z\n") == "pending / ok 2");
+  p.client.async_read_some(blitz::buffer(buf), recorder());
+  BOOST_TEST(emit_total_then_feed("unused") == "aborted 0 / aborted 0");
 }
 
 BOOST_AUTO_TEST_CASE(accept_and_connect_are_cancellable)

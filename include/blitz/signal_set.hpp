@@ -20,6 +20,18 @@
 namespace blitz {
 namespace detail {
 
+// What a handler's cancellation slot holds while its signal wait is pending: every type
+// cancels (a wait that has not completed has done nothing), as with Asio's signal_set.
+struct signal_wait_canceller
+{
+  signal_wait_op* o;
+  void operator()(cancellation_type t) const noexcept
+  {
+    if (!!t)
+      signal_set_impl::cancel_wait(o);
+  }
+};
+
 template <class Handler>
 class signal_op final : public signal_wait_op
 {
@@ -32,7 +44,7 @@ public:
   // Before the wait starts.
   void connect_cancellation()
   {
-    connect_signal_wait(get_associated_cancellation_slot(handler_), this);
+    install_canceller(get_associated_cancellation_slot(handler_), signal_wait_canceller{this});
   }
 
 private:
@@ -52,29 +64,6 @@ private:
 
   Handler handler_;
 };
-
-// What a handler's cancellation slot holds while its signal wait is pending: every type
-// cancels (a wait that has not completed has done nothing), as with Asio's signal_set.
-struct signal_wait_canceller
-{
-  signal_wait_op* o;
-  void operator()(cancellation_type t) const noexcept
-  {
-    if (!!t)
-      signal_set_impl::cancel_wait(o);
-  }
-};
-
-inline void connect_signal_wait(const cancellation_slot& slot, signal_wait_op* o)
-{
-  if (slot.is_connected())
-    cancellation_slot(slot).emplace<signal_wait_canceller>(signal_wait_canceller{o});
-}
-// Custom slot types are not wired, as for I/O operations.
-template <class Slot>
-void connect_signal_wait(const Slot&, signal_wait_op*)
-{
-}
 
 } // namespace detail
 

@@ -266,6 +266,23 @@ private:
       lane_deadlines_.remove(o->deadline_entry_);
   }
   void expire_lane_deadlines_locked(op_queue& ready);
+  // After an op left lane_waiting[lane]: the lane's bit goes when nothing waits there.
+  static void lane_left_locked(uring_descriptor* d, int lane) noexcept
+  {
+    if (d->lane_waiting[lane].empty())
+      d->lanes_waiting &= static_cast<std::uint8_t>(~(1u << lane));
+  }
+  // o, not in the kernel (waiting in a lane, backlogged, starved, or between an -EAGAIN
+  // and its re-issue), ends with
+  // operation_aborted; out receives its completion.
+  void abort_unissued_locked(uring_descriptor* d, io_op* o, op_queue& out) noexcept
+  {
+    o->set_result(-ECANCELED);
+    --d->inflight;
+    add_inflight_locked(-1);
+    o->desc_ = nullptr; // see end_op_locked
+    finish_op(o, out);
+  }
   void issue_locked(io_op* o);
   void release_locked(uring_descriptor* d);
   bool must_submit_now() const noexcept;
@@ -1073,15 +1090,9 @@ void uring_backend::expire_lane_deadlines_locked(op_queue& ready)
     io_op* o = static_cast<op_deadline&>(expired.front()).op;
     expired.pop_front();
     uring_descriptor* d = static_cast<uring_descriptor*>(o->desc_);
-    int lane = o->backend_lane_;
-    d->lane_waiting[lane].erase(o);
-    if (d->lane_waiting[lane].empty())
-      d->lanes_waiting &= static_cast<std::uint8_t>(~(1u << lane));
-    o->set_result(-ECANCELED);
-    --d->inflight;
-    add_inflight_locked(-1);
-    o->desc_ = nullptr; // see end_op_locked
-    finish_op(o, ready);
+    d->lane_waiting[o->backend_lane_].erase(o);
+    lane_left_locked(d, o->backend_lane_);
+    abort_unissued_locked(d, o, ready);
   }
 }
 
@@ -1090,8 +1101,7 @@ void uring_backend::expire_lane_deadlines_locked(op_queue& ready)
 void uring_backend::issue_next_in_lane_locked(uring_descriptor* d, int lane)
 {
   io_op* next = static_cast<io_op*>(d->lane_waiting[lane].pop());
-  if (d->lane_waiting[lane].empty())
-    d->lanes_waiting &= static_cast<std::uint8_t>(~(1u << lane));
+  lane_left_locked(d, lane);
   unlist_lane_deadline_locked(next); // issued, it gets its LINK_TIMEOUT (queue_locked)
   d->lane_holder[lane] = next;
   if (shutting_down_)
@@ -1213,16 +1223,11 @@ bool uring_backend::abort_parked_locked(uring_descriptor* d, io_op* only, op_que
         continue;
       }
       unlist_lane_deadline_locked(o);
-      o->set_result(-ECANCELED);
-      --d->inflight;
-      add_inflight_locked(-1);
-      o->desc_ = nullptr; // see end_op_locked
-      finish_op(o, aborted);
+      abort_unissued_locked(d, o, aborted);
       any = true;
     }
     waiting.swap(keep);
-    if (waiting.empty())
-      d->lanes_waiting &= static_cast<std::uint8_t>(~(1u << lane));
+    lane_left_locked(d, static_cast<int>(lane));
   }
   if (only && any)
     return true;
@@ -1241,13 +1246,9 @@ bool uring_backend::abort_parked_locked(uring_descriptor* d, io_op* only, op_que
       }
       if (parked == &starved_)
         o->pool_->starving(-1);
-      o->set_result(-ECANCELED);
       leave_lane_locked(d, o);
-      --d->inflight;
-      add_inflight_locked(-1);
       forget_locked(o);
-      o->desc_ = nullptr; // see end_op_locked
-      finish_op(o, aborted);
+      abort_unissued_locked(d, o, aborted);
       any = true;
     }
     parked->swap(keep);
@@ -1397,14 +1398,10 @@ std::size_t uring_backend::run(op_queue& ready, std::int64_t timeout_ns)
       {
         // Cancelled while between the -EAGAIN and its re-issue: the cancel request could
         // not see it, so abort it here.
-        o->set_result(-ECANCELED);
         forget_locked(o); // before d may go: its list holds o
         leave_lane_locked(d, o);
-        --d->inflight;
-        add_inflight_locked(-1);
+        abort_unissued_locked(d, o, ready);
         release_locked(d);
-        o->desc_ = nullptr; // see end_op_locked
-        finish_op(o, ready);
         continue;
       }
       queue_locked(o);

@@ -97,14 +97,27 @@ struct io_op_canceller
   }
 };
 
+// Puts an operation's canceller into its handler's slot, if that is blitz-io's own slot and
+// connected. Custom slot types are not wired (blitz-io's own slot is what
+// bind_cancellation_slot and cancel_after use).
+template <class Canceller>
+void install_canceller(const cancellation_slot& slot, const Canceller& c)
+{
+  if (slot.is_connected())
+    cancellation_slot(slot).emplace<Canceller>(c);
+}
+template <class Slot, class Canceller>
+void install_canceller(const Slot&, const Canceller&)
+{
+}
+
 inline void connect_cancellation_to(const cancellation_slot& slot, io_op* o,
                                     cancellation_type honoured, std::true_type)
 {
-  if (slot.is_connected())
-    cancellation_slot(slot).emplace<io_op_canceller>(io_op_canceller{o, honoured});
+  install_canceller(slot, io_op_canceller{o, honoured});
 }
-// Ops that are not I/O (posted handlers) have nothing to cancel; custom slot types are not
-// wired (blitz-io's own slot is what bind_cancellation_slot and cancel_after use).
+// Ops that are not I/O (posted handlers) have nothing to cancel; timer and signal waits
+// connect their own cancellers (timer_wait_op, signal_op).
 template <class Slot, class Op>
 void connect_cancellation_to(const Slot&, Op*, cancellation_type, std::false_type)
 {

@@ -27,17 +27,6 @@ struct timer_wait_canceller
   }
 };
 
-inline void connect_timer_wait(const cancellation_slot& slot, scheduler& s, timer_wait* w)
-{
-  if (slot.is_connected())
-    cancellation_slot(slot).emplace<timer_wait_canceller>(timer_wait_canceller{&s, w});
-}
-// Custom slot types are not wired, as for I/O operations.
-template <class Slot>
-void connect_timer_wait(const Slot&, scheduler&, timer_wait*)
-{
-}
-
 template <class Handler>
 class timer_wait_op final : public timer_wait
 {
@@ -51,7 +40,7 @@ public:
   // Before the wait is armed on s.
   void connect_cancellation(scheduler& s)
   {
-    connect_timer_wait(get_associated_cancellation_slot(handler_), s, this);
+    install_canceller(get_associated_cancellation_slot(handler_), timer_wait_canceller{&s, this});
   }
 
 private:
