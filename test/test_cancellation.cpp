@@ -95,9 +95,9 @@ BOOST_AUTO_TEST_CASE(completed_operation_is_not_cancelled)
 
 // A send that has room completes as it starts (epoll; io_uring sends it with send(2) when
 // it would travel alone in the ring). Closing the socket and emitting before its handler
-// runs must leave one completion with a consistent result. (That the emit no longer looks
-// at the closed socket's freed state is not visible here: that state is slab memory that
-// sanitizers do not poison.)
+// runs must leave one completion with a consistent result, and the emit must not look at
+// the closed socket's freed state (under ASan the slab pool poisons it: io_uring ops that
+// kept pointing at their descriptor after completing were reported here).
 BOOST_AUTO_TEST_CASE(emit_after_close_leaves_a_send_that_already_completed)
 {
   connected_pair p;
