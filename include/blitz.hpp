@@ -5,7 +5,9 @@
 #include <blitz/associated_allocator.hpp>
 #include <blitz/associated_cancellation_slot.hpp>
 #include <blitz/associated_executor.hpp>
+#include <blitz/async_compose.hpp>
 #include <blitz/async_mutex.hpp>
+#include <blitz/async_result.hpp>
 #include <blitz/async_rwlock.hpp>
 #include <blitz/async_semaphore.hpp>
 #include <blitz/basic_datagram_socket.hpp>
@@ -34,6 +36,8 @@
 #include <blitz/time_traits.hpp>
 #endif
 #include <blitz/defer.hpp>
+#include <blitz/deferred.hpp>
+#include <blitz/detached.hpp>
 #include <blitz/dispatch.hpp>
 #include <blitz/dynamic_buffer.hpp>
 #include <blitz/error.hpp>
@@ -89,6 +93,7 @@
 #include <blitz/system_executor.hpp>
 #include <blitz/system_timer.hpp>
 #include <blitz/thread_pool.hpp>
+#include <blitz/use_future.hpp>
 #include <blitz/wait_traits.hpp>
 #include <blitz/watch.hpp>
 #include <blitz/write.hpp>

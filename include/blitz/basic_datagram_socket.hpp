@@ -7,6 +7,7 @@
 #ifndef BLITZ_BASIC_DATAGRAM_SOCKET_HPP
 #define BLITZ_BASIC_DATAGRAM_SOCKET_HPP
 
+#include <blitz/async_result.hpp>
 #include <blitz/basic_socket.hpp>
 #include <blitz/detail/buffer_iov.hpp>
 
@@ -109,59 +110,89 @@ public:
 
   // handler(error_code, std::size_t bytes).
   template <class ConstBufferSequence, class WriteHandler>
-  void async_send(const ConstBufferSequence& b, WriteHandler&& handler)
+  auto async_send(const ConstBufferSequence& b, WriteHandler&& handler)
   {
-    start_transfer(detail::io_kind::send, b, 0, std::forward<WriteHandler>(handler));
+    return async_initiate<WriteHandler, void(boost::system::error_code, std::size_t)>(
+        [this](auto&& h, const auto& b) {
+          using H = decltype(h);
+          this->start_transfer(detail::io_kind::send, b, 0, std::forward<H>(h));
+        },
+        handler, b);
   }
   template <class ConstBufferSequence, class WriteHandler>
-  void async_send(const ConstBufferSequence& b, message_flags flags, WriteHandler&& handler)
+  auto async_send(const ConstBufferSequence& b, message_flags flags, WriteHandler&& handler)
   {
-    start_transfer(detail::io_kind::send, b, flags, std::forward<WriteHandler>(handler));
+    return async_initiate<WriteHandler, void(boost::system::error_code, std::size_t)>(
+        [this, flags](auto&& h, const auto& b) {
+          using H = decltype(h);
+          this->start_transfer(detail::io_kind::send, b, flags, std::forward<H>(h));
+        },
+        handler, b);
   }
   template <class MutableBufferSequence, class ReadHandler>
-  void async_receive(const MutableBufferSequence& b, ReadHandler&& handler)
+  auto async_receive(const MutableBufferSequence& b, ReadHandler&& handler)
   {
-    start_transfer(detail::io_kind::recv, b, 0, std::forward<ReadHandler>(handler));
+    return async_initiate<ReadHandler, void(boost::system::error_code, std::size_t)>(
+        [this](auto&& h, const auto& b) {
+          using H = decltype(h);
+          this->start_transfer(detail::io_kind::recv, b, 0, std::forward<H>(h));
+        },
+        handler, b);
   }
   template <class MutableBufferSequence, class ReadHandler>
-  void async_receive(const MutableBufferSequence& b, message_flags flags, ReadHandler&& handler)
+  auto async_receive(const MutableBufferSequence& b, message_flags flags, ReadHandler&& handler)
   {
-    start_transfer(detail::io_kind::recv, b, flags, std::forward<ReadHandler>(handler));
+    return async_initiate<ReadHandler, void(boost::system::error_code, std::size_t)>(
+        [this, flags](auto&& h, const auto& b) {
+          using H = decltype(h);
+          this->start_transfer(detail::io_kind::recv, b, flags, std::forward<H>(h));
+        },
+        handler, b);
   }
 
   // handler(error_code, std::size_t bytes). dest is copied; it need not outlive the call.
   template <class ConstBufferSequence, class WriteHandler>
-  void async_send_to(const ConstBufferSequence& b, const endpoint_type& dest,
+  auto async_send_to(const ConstBufferSequence& b, const endpoint_type& dest,
                      WriteHandler&& handler)
   {
-    async_send_to(b, dest, 0, std::forward<WriteHandler>(handler));
+    return async_send_to(b, dest, 0, std::forward<WriteHandler>(handler));
   }
   template <class ConstBufferSequence, class WriteHandler>
-  void async_send_to(const ConstBufferSequence& b, const endpoint_type& dest,
+  auto async_send_to(const ConstBufferSequence& b, const endpoint_type& dest,
                      message_flags flags, WriteHandler&& handler)
   {
-    using op_t = detail::send_to_op<endpoint_type, detail::decay_handler_t<WriteHandler>>;
-    op_t* o = detail::new_handler_op<op_t>(std::forward<WriteHandler>(handler), dest);
-    o->msg_flags_ = flags;
-    start_datagram_op(o, b);
+    return async_initiate<WriteHandler, void(boost::system::error_code, std::size_t)>(
+        [this, dest, flags](auto&& h, const auto& b) {
+          using H = decltype(h);
+          using op_t = detail::send_to_op<endpoint_type, detail::decay_handler_t<H>>;
+          op_t* o = detail::new_handler_op<op_t>(std::forward<H>(h), dest);
+          o->msg_flags_ = flags;
+          this->start_datagram_op(o, b);
+        },
+        handler, b);
   }
 
   // handler(error_code, std::size_t bytes). sender must stay alive until the handler runs;
   // it is written only when a datagram arrived.
   template <class MutableBufferSequence, class ReadHandler>
-  void async_receive_from(const MutableBufferSequence& b, endpoint_type& sender,
+  auto async_receive_from(const MutableBufferSequence& b, endpoint_type& sender,
                           ReadHandler&& handler)
   {
-    async_receive_from(b, sender, 0, std::forward<ReadHandler>(handler));
+    return async_receive_from(b, sender, 0, std::forward<ReadHandler>(handler));
   }
   template <class MutableBufferSequence, class ReadHandler>
-  void async_receive_from(const MutableBufferSequence& b, endpoint_type& sender,
+  auto async_receive_from(const MutableBufferSequence& b, endpoint_type& sender,
                           message_flags flags, ReadHandler&& handler)
   {
-    using op_t = detail::receive_from_op<endpoint_type, detail::decay_handler_t<ReadHandler>>;
-    op_t* o = detail::new_handler_op<op_t>(std::forward<ReadHandler>(handler), sender);
-    o->msg_flags_ = flags;
-    start_datagram_op(o, b);
+    return async_initiate<ReadHandler, void(boost::system::error_code, std::size_t)>(
+        [this, &sender, flags](auto&& h, const auto& b) {
+          using H = decltype(h);
+          using op_t = detail::receive_from_op<endpoint_type, detail::decay_handler_t<H>>;
+          op_t* o = detail::new_handler_op<op_t>(std::forward<H>(h), sender);
+          o->msg_flags_ = flags;
+          this->start_datagram_op(o, b);
+        },
+        handler, b);
   }
 
 private:

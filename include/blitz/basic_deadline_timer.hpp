@@ -10,6 +10,7 @@
 #ifndef BLITZ_BASIC_DEADLINE_TIMER_HPP
 #define BLITZ_BASIC_DEADLINE_TIMER_HPP
 
+#include <blitz/async_result.hpp>
 #include <blitz/basic_waitable_timer.hpp>
 #include <blitz/time_traits.hpp>
 
@@ -158,9 +159,9 @@ public:
 
   // handler(error_code): success at expiry, operation_aborted if cancelled first.
   template <class WaitHandler>
-  void async_wait(WaitHandler&& handler)
+  auto async_wait(WaitHandler&& handler)
   {
-    timer_.async_wait(std::forward<WaitHandler>(handler));
+    return timer_.async_wait(std::forward<WaitHandler>(handler));
   }
 
 private:

@@ -2,6 +2,7 @@
 #ifndef BLITZ_BASIC_SOCKET_HPP
 #define BLITZ_BASIC_SOCKET_HPP
 
+#include <blitz/async_result.hpp>
 #include <blitz/detail/io_control.hpp>
 #include <blitz/detail/socket_impl.hpp>
 #include <blitz/detail/socket_ops.hpp>
@@ -161,21 +162,26 @@ public:
 
   // handler(error_code). Opens the socket first if needed, as Asio does.
   template <class ConnectHandler>
-  void async_connect(const endpoint_type& ep, ConnectHandler&& handler)
+  auto async_connect(const endpoint_type& ep, ConnectHandler&& handler)
   {
-    using op_t = detail::status_op<detail::decay_handler_t<ConnectHandler>>;
-    op_t* o = detail::new_handler_op<op_t>(std::forward<ConnectHandler>(handler), detail::io_kind::connect);
-    if (!is_open())
-    {
-      boost::system::error_code ec;
-      open(ep.protocol(), ec);
-      if (ec)
-      {
-        impl_.post_immediate(o, ec);
-        return;
-      }
-    }
-    impl_.start_connect(o, ep.data(), static_cast<::socklen_t>(ep.size()));
+    return async_initiate<ConnectHandler, void(boost::system::error_code)>(
+        [this, ep](auto&& h) {
+          using H = decltype(h);
+          using op_t = detail::status_op<detail::decay_handler_t<H>>;
+          op_t* o = detail::new_handler_op<op_t>(std::forward<H>(h), detail::io_kind::connect);
+          if (!this->is_open())
+          {
+            boost::system::error_code ec;
+            this->open(ep.protocol(), ec);
+            if (ec)
+            {
+              this->impl_.post_immediate(o, ec);
+              return;
+            }
+          }
+          this->impl_.start_connect(o, ep.data(), static_cast<::socklen_t>(ep.size()));
+        },
+        handler);
   }
 
   void wait(wait_type w)
@@ -188,10 +194,15 @@ public:
 
   // handler(error_code) once the socket is ready for w.
   template <class WaitHandler>
-  void async_wait(wait_type w, WaitHandler&& handler)
+  auto async_wait(wait_type w, WaitHandler&& handler)
   {
-    using op_t = detail::status_op<detail::decay_handler_t<WaitHandler>>;
-    impl_.start_op(detail::new_handler_op<op_t>(std::forward<WaitHandler>(handler), wait_kind(w)));
+    return async_initiate<WaitHandler, void(boost::system::error_code)>(
+        [this, w](auto&& h) {
+          using H = decltype(h);
+          using op_t = detail::status_op<detail::decay_handler_t<H>>;
+          this->impl_.start_op(detail::new_handler_op<op_t>(std::forward<H>(h), this->wait_kind(w)));
+        },
+        handler);
   }
 
   template <class SettableSocketOption>

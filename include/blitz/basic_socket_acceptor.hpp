@@ -2,6 +2,7 @@
 #ifndef BLITZ_BASIC_SOCKET_ACCEPTOR_HPP
 #define BLITZ_BASIC_SOCKET_ACCEPTOR_HPP
 
+#include <blitz/async_result.hpp>
 #include <blitz/basic_socket.hpp>
 #include <blitz/detail/pool_ops.hpp>
 
@@ -96,31 +97,46 @@ public:
   // handler(error_code): the connection is assigned to peer, which must stay alive and
   // closed until then (already_open otherwise, as in Asio).
   template <class Socket, class AcceptHandler>
-  void async_accept(Socket& peer, AcceptHandler&& handler)
+  auto async_accept(Socket& peer, AcceptHandler&& handler)
   {
-    start_accept_into(peer, static_cast<endpoint_type*>(nullptr),
-                      std::forward<AcceptHandler>(handler));
+    return async_initiate<AcceptHandler, void(boost::system::error_code)>(
+        [this, &peer](auto&& h) {
+          using H = decltype(h);
+          this->start_accept_into(peer, static_cast<endpoint_type*>(nullptr),
+                            std::forward<H>(h));
+        },
+        handler);
   }
   template <class Socket, class AcceptHandler>
-  void async_accept(Socket& peer, endpoint_type& peer_ep, AcceptHandler&& handler)
+  auto async_accept(Socket& peer, endpoint_type& peer_ep, AcceptHandler&& handler)
   {
-    start_accept_into(peer, &peer_ep, std::forward<AcceptHandler>(handler));
+    return async_initiate<AcceptHandler, void(boost::system::error_code)>(
+        [this, &peer, &peer_ep](auto&& h) {
+          using H = decltype(h);
+          this->start_accept_into(peer, &peer_ep, std::forward<H>(h));
+        },
+        handler);
   }
 
   // handler(error_code, socket_type): the move-accept form.
   template <class MoveAcceptHandler>
-  void async_accept(MoveAcceptHandler&& handler)
+  auto async_accept(MoveAcceptHandler&& handler)
   {
-    async_accept(this->ex_.context(), std::forward<MoveAcceptHandler>(handler));
+    return async_accept(this->ex_.context(), std::forward<MoveAcceptHandler>(handler));
   }
   // handler(error_code, socket_type) with the new socket on another context (a pool).
   template <class MoveAcceptHandler>
-  void async_accept(io_context& ctx, MoveAcceptHandler&& handler)
+  auto async_accept(io_context& ctx, MoveAcceptHandler&& handler)
   {
-    using op_t = detail::move_accept_op<socket_type, io_context,
-                                        detail::decay_handler_t<MoveAcceptHandler>>;
-    this->impl_.start_op(detail::new_handler_op<op_t>(
-        std::forward<MoveAcceptHandler>(handler), accepted_protocol(), ctx));
+    return async_initiate<MoveAcceptHandler, void(boost::system::error_code, socket_type)>(
+        [this, &ctx](auto&& h) {
+          using H = decltype(h);
+          using op_t = detail::move_accept_op<socket_type, io_context,
+                                              detail::decay_handler_t<H>>;
+          this->impl_.start_op(detail::new_handler_op<op_t>(
+              std::forward<H>(h), this->accepted_protocol(), ctx));
+        },
+        handler);
   }
 
   // Beyond Asio: one operation accepts every connection to come. handler(error_code,

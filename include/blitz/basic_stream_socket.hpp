@@ -2,6 +2,7 @@
 #ifndef BLITZ_BASIC_STREAM_SOCKET_HPP
 #define BLITZ_BASIC_STREAM_SOCKET_HPP
 
+#include <blitz/async_result.hpp>
 #include <blitz/basic_socket.hpp>
 #include <blitz/detail/pool_ops.hpp>
 
@@ -83,28 +84,48 @@ public:
   // handler(error_code, std::size_t bytes). Zero-length buffers complete at once (posted)
   // with no bytes, as in Asio; a peer that closed gives error::eof.
   template <class MutableBufferSequence, class ReadHandler>
-  void async_read_some(const MutableBufferSequence& b, ReadHandler&& handler)
+  auto async_read_some(const MutableBufferSequence& b, ReadHandler&& handler)
   {
-    start_transfer(detail::io_kind::recv, b, 0, std::forward<ReadHandler>(handler));
+    return async_initiate<ReadHandler, void(boost::system::error_code, std::size_t)>(
+        [this](auto&& h, const auto& b) {
+          using H = decltype(h);
+          this->start_transfer(detail::io_kind::recv, b, 0, std::forward<H>(h));
+        },
+        handler, b);
   }
   template <class MutableBufferSequence, class ReadHandler>
-  void async_receive(const MutableBufferSequence& b, ReadHandler&& handler)
+  auto async_receive(const MutableBufferSequence& b, ReadHandler&& handler)
   {
-    start_transfer(detail::io_kind::recv, b, 0, std::forward<ReadHandler>(handler));
+    return async_initiate<ReadHandler, void(boost::system::error_code, std::size_t)>(
+        [this](auto&& h, const auto& b) {
+          using H = decltype(h);
+          this->start_transfer(detail::io_kind::recv, b, 0, std::forward<H>(h));
+        },
+        handler, b);
   }
   template <class MutableBufferSequence, class ReadHandler>
-  void async_receive(const MutableBufferSequence& b, message_flags flags, ReadHandler&& handler)
+  auto async_receive(const MutableBufferSequence& b, message_flags flags, ReadHandler&& handler)
   {
-    start_transfer(detail::io_kind::recv, b, flags, std::forward<ReadHandler>(handler));
+    return async_initiate<ReadHandler, void(boost::system::error_code, std::size_t)>(
+        [this, flags](auto&& h, const auto& b) {
+          using H = decltype(h);
+          this->start_transfer(detail::io_kind::recv, b, flags, std::forward<H>(h));
+        },
+        handler, b);
   }
   // Beyond Asio: receive into a buffer lent by pool; handler(error_code, pooled_buffer).
   // The buffer is picked only when data arrives, so a pending receive holds none.
   template <class ReadHandler>
-  void async_receive(buffer_pool& pool, ReadHandler&& handler)
+  auto async_receive(buffer_pool& pool, ReadHandler&& handler)
   {
-    using op_t = detail::pooled_receive_op<detail::decay_handler_t<ReadHandler>>;
-    this->impl_.start_op(detail::new_handler_op<op_t>(std::forward<ReadHandler>(handler),
-                                                      pool.impl()));
+    return async_initiate<ReadHandler, void(boost::system::error_code, pooled_buffer)>(
+        [this, &pool](auto&& h) {
+          using H = decltype(h);
+          using op_t = detail::pooled_receive_op<detail::decay_handler_t<H>>;
+          this->impl_.start_op(detail::new_handler_op<op_t>(std::forward<H>(h),
+                                                            pool.impl()));
+        },
+        handler);
   }
   // One operation for every chunk to come: handler(error_code, pooled_buffer) runs once per
   // chunk, in order and never concurrently with itself, until an error ends it (eof when
@@ -119,19 +140,34 @@ public:
   }
 
   template <class ConstBufferSequence, class WriteHandler>
-  void async_write_some(const ConstBufferSequence& b, WriteHandler&& handler)
+  auto async_write_some(const ConstBufferSequence& b, WriteHandler&& handler)
   {
-    start_transfer(detail::io_kind::send, b, 0, std::forward<WriteHandler>(handler));
+    return async_initiate<WriteHandler, void(boost::system::error_code, std::size_t)>(
+        [this](auto&& h, const auto& b) {
+          using H = decltype(h);
+          this->start_transfer(detail::io_kind::send, b, 0, std::forward<H>(h));
+        },
+        handler, b);
   }
   template <class ConstBufferSequence, class WriteHandler>
-  void async_send(const ConstBufferSequence& b, WriteHandler&& handler)
+  auto async_send(const ConstBufferSequence& b, WriteHandler&& handler)
   {
-    start_transfer(detail::io_kind::send, b, 0, std::forward<WriteHandler>(handler));
+    return async_initiate<WriteHandler, void(boost::system::error_code, std::size_t)>(
+        [this](auto&& h, const auto& b) {
+          using H = decltype(h);
+          this->start_transfer(detail::io_kind::send, b, 0, std::forward<H>(h));
+        },
+        handler, b);
   }
   template <class ConstBufferSequence, class WriteHandler>
-  void async_send(const ConstBufferSequence& b, message_flags flags, WriteHandler&& handler)
+  auto async_send(const ConstBufferSequence& b, message_flags flags, WriteHandler&& handler)
   {
-    start_transfer(detail::io_kind::send, b, flags, std::forward<WriteHandler>(handler));
+    return async_initiate<WriteHandler, void(boost::system::error_code, std::size_t)>(
+        [this, flags](auto&& h, const auto& b) {
+          using H = decltype(h);
+          this->start_transfer(detail::io_kind::send, b, flags, std::forward<H>(h));
+        },
+        handler, b);
   }
 
 private:

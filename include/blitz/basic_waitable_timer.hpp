@@ -7,6 +7,7 @@
 #ifndef BLITZ_BASIC_WAITABLE_TIMER_HPP
 #define BLITZ_BASIC_WAITABLE_TIMER_HPP
 
+#include <blitz/async_result.hpp>
 #include <blitz/detail/handler_op.hpp>
 #include <blitz/detail/timer_wait_op.hpp>
 #include <blitz/detail/throw_error.hpp>
@@ -138,12 +139,17 @@ public:
   // handler(error_code): success at expiry, operation_aborted if cancelled first (by
   // cancel(), a new expiry, or the handler's cancellation slot).
   template <class WaitHandler>
-  void async_wait(WaitHandler&& handler)
+  auto async_wait(WaitHandler&& handler)
   {
-    using op_t = detail::timer_wait_op<detail::decay_handler_t<WaitHandler>>;
-    op_t* o = detail::new_handler_op<op_t>(std::forward<WaitHandler>(handler));
-    o->connect_cancellation(*sched_);
-    schedule(o, std::is_same<Clock, std::chrono::steady_clock>());
+    return async_initiate<WaitHandler, void(boost::system::error_code)>(
+        [this](auto&& h) {
+          using H = decltype(h);
+          using op_t = detail::timer_wait_op<detail::decay_handler_t<H>>;
+          op_t* o = detail::new_handler_op<op_t>(std::forward<H>(h));
+          o->connect_cancellation(*sched_);
+          this->schedule(o, std::is_same<Clock, std::chrono::steady_clock>());
+        },
+        handler);
   }
 
 private:

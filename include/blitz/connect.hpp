@@ -12,6 +12,7 @@
 #ifndef BLITZ_CONNECT_HPP
 #define BLITZ_CONNECT_HPP
 
+#include <blitz/async_result.hpp>
 #include <blitz/basic_socket.hpp>
 #include <blitz/detail/connect_op.hpp>
 #include <blitz/detail/throw_error.hpp>
@@ -123,45 +124,53 @@ connect(basic_socket<Protocol, Executor>& s, const EndpointSequence& endpoints)
 
 // handler(error_code, const Protocol::endpoint&).
 template <class Protocol, class Executor, class EndpointSequence, class ConnectCondition,
-          class RangeConnectHandler>
-typename std::enable_if<is_endpoint_sequence<EndpointSequence>::value>::type
-async_connect(basic_socket<Protocol, Executor>& s, const EndpointSequence& endpoints,
-              ConnectCondition cond, RangeConnectHandler&& handler)
+          class RangeConnectHandler,
+          typename std::enable_if<is_endpoint_sequence<EndpointSequence>::value, int>::type = 0>
+auto async_connect(basic_socket<Protocol, Executor>& s, const EndpointSequence& endpoints,
+                   ConnectCondition cond, RangeConnectHandler&& handler)
 {
-  using range_t = detail::owned_sequence<EndpointSequence>;
-  using op_t = detail::connect_op<basic_socket<Protocol, Executor>, range_t, ConnectCondition,
-                                  typename std::decay<RangeConnectHandler>::type, false>;
-  op_t(s, range_t{endpoints}, std::move(cond), std::forward<RangeConnectHandler>(handler)).start();
+  return async_initiate<RangeConnectHandler,
+                        void(boost::system::error_code, typename Protocol::endpoint)>(
+      [&s](auto&& h, const EndpointSequence& endpoints, ConnectCondition cond) {
+        using range_t = detail::owned_sequence<EndpointSequence>;
+        using op_t = detail::connect_op<basic_socket<Protocol, Executor>, range_t, ConnectCondition,
+                                        typename std::decay<decltype(h)>::type, false>;
+        op_t(s, range_t{endpoints}, std::move(cond), std::forward<decltype(h)>(h)).start();
+      },
+      handler, endpoints, std::move(cond));
 }
 
-template <class Protocol, class Executor, class EndpointSequence, class RangeConnectHandler>
-typename std::enable_if<is_endpoint_sequence<EndpointSequence>::value>::type
-async_connect(basic_socket<Protocol, Executor>& s, const EndpointSequence& endpoints,
-              RangeConnectHandler&& handler)
+template <class Protocol, class Executor, class EndpointSequence, class RangeConnectHandler,
+          typename std::enable_if<is_endpoint_sequence<EndpointSequence>::value, int>::type = 0>
+auto async_connect(basic_socket<Protocol, Executor>& s, const EndpointSequence& endpoints,
+                   RangeConnectHandler&& handler)
 {
-  async_connect(s, endpoints, default_connect_condition(),
+  return async_connect(s, endpoints, default_connect_condition(),
                 std::forward<RangeConnectHandler>(handler));
 }
 
 // handler(error_code, Iterator): end when nothing connected.
 template <class Protocol, class Executor, class Iterator, class ConnectCondition,
           class IteratorConnectHandler>
-void async_connect(basic_socket<Protocol, Executor>& s, Iterator begin, Iterator end,
+auto async_connect(basic_socket<Protocol, Executor>& s, Iterator begin, Iterator end,
                    ConnectCondition cond, IteratorConnectHandler&& handler)
 {
-  using range_t = detail::iterator_pair<Iterator>;
-  using op_t = detail::connect_op<basic_socket<Protocol, Executor>, range_t, ConnectCondition,
-                                  typename std::decay<IteratorConnectHandler>::type, true>;
-  op_t(s, range_t{begin, end}, std::move(cond), std::forward<IteratorConnectHandler>(handler))
-      .start();
+  return async_initiate<IteratorConnectHandler, void(boost::system::error_code, Iterator)>(
+      [&s](auto&& h, Iterator begin, Iterator end, ConnectCondition cond) {
+        using range_t = detail::iterator_pair<Iterator>;
+        using op_t = detail::connect_op<basic_socket<Protocol, Executor>, range_t, ConnectCondition,
+                                        typename std::decay<decltype(h)>::type, true>;
+        op_t(s, range_t{begin, end}, std::move(cond), std::forward<decltype(h)>(h)).start();
+      },
+      handler, begin, end, std::move(cond));
 }
 
-template <class Protocol, class Executor, class Iterator, class IteratorConnectHandler>
-typename std::enable_if<!is_endpoint_sequence<Iterator>::value>::type
-async_connect(basic_socket<Protocol, Executor>& s, Iterator begin, Iterator end,
-              IteratorConnectHandler&& handler)
+template <class Protocol, class Executor, class Iterator, class IteratorConnectHandler,
+          typename std::enable_if<!is_endpoint_sequence<Iterator>::value, int>::type = 0>
+auto async_connect(basic_socket<Protocol, Executor>& s, Iterator begin, Iterator end,
+                   IteratorConnectHandler&& handler)
 {
-  async_connect(s, begin, end, default_connect_condition(),
+  return async_connect(s, begin, end, default_connect_condition(),
                 std::forward<IteratorConnectHandler>(handler));
 }
 

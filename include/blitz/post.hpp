@@ -7,6 +7,7 @@
 
 #include <blitz/associated_allocator.hpp>
 #include <blitz/associated_executor.hpp>
+#include <blitz/async_result.hpp>
 #include <blitz/detail/handler_invoke.hpp>
 #include <blitz/io_context.hpp>
 
@@ -86,46 +87,78 @@ to_submit(Handler&& h)
 
 } // namespace detail
 
-template <class Executor, class Handler>
-typename std::enable_if<detail::is_executor<Executor>::value>::type
-post(const Executor& ex, Handler&& h)
+namespace detail {
+
+// The three submissions, as initiations: the executor comes as an argument so that a plain
+// handler submits through the caller's executor without copying it (a strand's copy is a
+// reference count), and a deferred operation keeps a copy of its own.
+struct initiate_post
 {
-  ex.post(detail::to_submit(std::forward<Handler>(h)), std::allocator<void>());
+  template <class Handler, class Executor>
+  void operator()(Handler&& h, const Executor& ex) const
+  {
+    ex.post(to_submit(std::forward<Handler>(h)), std::allocator<void>());
+  }
+};
+struct initiate_dispatch
+{
+  template <class Handler, class Executor>
+  void operator()(Handler&& h, const Executor& ex) const
+  {
+    ex.dispatch(to_submit(std::forward<Handler>(h)), std::allocator<void>());
+  }
+};
+struct initiate_defer
+{
+  template <class Handler, class Executor>
+  void operator()(Handler&& h, const Executor& ex) const
+  {
+    ex.defer(to_submit(std::forward<Handler>(h)), std::allocator<void>());
+  }
+};
+
+template <class T>
+using if_executor = typename std::enable_if<is_executor<T>::value, int>::type;
+template <class T>
+using if_execution_context = typename std::enable_if<is_execution_context<T>::value, int>::type;
+
+} // namespace detail
+
+// handler() or any completion token for the signature void().
+template <class Executor, class Handler, detail::if_executor<Executor> = 0>
+auto post(const Executor& ex, Handler&& h)
+{
+  return async_initiate<Handler, void()>(detail::initiate_post(), h, ex);
 }
 
-template <class Context, class Handler>
-typename std::enable_if<detail::is_execution_context<Context>::value>::type
-post(Context& ctx, Handler&& h)
+template <class Context, class Handler, detail::if_execution_context<Context> = 0>
+auto post(Context& ctx, Handler&& h)
 {
-  ctx.get_executor().post(detail::to_submit(std::forward<Handler>(h)), std::allocator<void>());
+  return async_initiate<Handler, void()>(detail::initiate_post(), h, ctx.get_executor());
 }
 
-template <class Executor, class Handler>
-typename std::enable_if<detail::is_executor<Executor>::value>::type
-dispatch(const Executor& ex, Handler&& h)
+template <class Executor, class Handler, detail::if_executor<Executor> = 0>
+auto dispatch(const Executor& ex, Handler&& h)
 {
-  ex.dispatch(detail::to_submit(std::forward<Handler>(h)), std::allocator<void>());
+  return async_initiate<Handler, void()>(detail::initiate_dispatch(), h, ex);
 }
 
-template <class Context, class Handler>
-typename std::enable_if<detail::is_execution_context<Context>::value>::type
-dispatch(Context& ctx, Handler&& h)
+template <class Context, class Handler, detail::if_execution_context<Context> = 0>
+auto dispatch(Context& ctx, Handler&& h)
 {
-  ctx.get_executor().dispatch(detail::to_submit(std::forward<Handler>(h)), std::allocator<void>());
+  return async_initiate<Handler, void()>(detail::initiate_dispatch(), h, ctx.get_executor());
 }
 
-template <class Executor, class Handler>
-typename std::enable_if<detail::is_executor<Executor>::value>::type
-defer(const Executor& ex, Handler&& h)
+template <class Executor, class Handler, detail::if_executor<Executor> = 0>
+auto defer(const Executor& ex, Handler&& h)
 {
-  ex.defer(detail::to_submit(std::forward<Handler>(h)), std::allocator<void>());
+  return async_initiate<Handler, void()>(detail::initiate_defer(), h, ex);
 }
 
-template <class Context, class Handler>
-typename std::enable_if<detail::is_execution_context<Context>::value>::type
-defer(Context& ctx, Handler&& h)
+template <class Context, class Handler, detail::if_execution_context<Context> = 0>
+auto defer(Context& ctx, Handler&& h)
 {
-  ctx.get_executor().defer(detail::to_submit(std::forward<Handler>(h)), std::allocator<void>());
+  return async_initiate<Handler, void()>(detail::initiate_defer(), h, ctx.get_executor());
 }
 
 } // namespace blitz

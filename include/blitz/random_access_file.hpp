@@ -4,6 +4,7 @@
 #ifndef BLITZ_RANDOM_ACCESS_FILE_HPP
 #define BLITZ_RANDOM_ACCESS_FILE_HPP
 
+#include <blitz/async_result.hpp>
 #include <blitz/basic_file.hpp>
 #include <blitz/buffer.hpp>
 #include <blitz/detail/file_ops.hpp>
@@ -61,18 +62,28 @@ public:
 
   // handler(error_code, std::size_t). Any number may be outstanding at once.
   template <class MutableBufferSequence, class ReadHandler>
-  void async_read_some_at(std::uint64_t offset, const MutableBufferSequence& b,
+  auto async_read_some_at(std::uint64_t offset, const MutableBufferSequence& b,
                           ReadHandler&& handler)
   {
-    detail::start_file_op_at(this->impl_, detail::io_kind::read, offset, b,
-                             std::forward<ReadHandler>(handler));
+    return async_initiate<ReadHandler, void(boost::system::error_code, std::size_t)>(
+        [this, offset](auto&& h, const auto& b) {
+          using H = decltype(h);
+          detail::start_file_op_at(this->impl_, detail::io_kind::read, offset, b,
+                                   std::forward<H>(h));
+        },
+        handler, b);
   }
   template <class ConstBufferSequence, class WriteHandler>
-  void async_write_some_at(std::uint64_t offset, const ConstBufferSequence& b,
+  auto async_write_some_at(std::uint64_t offset, const ConstBufferSequence& b,
                            WriteHandler&& handler)
   {
-    detail::start_file_op_at(this->impl_, detail::io_kind::write, offset, b,
-                             std::forward<WriteHandler>(handler));
+    return async_initiate<WriteHandler, void(boost::system::error_code, std::size_t)>(
+        [this, offset](auto&& h, const auto& b) {
+          using H = decltype(h);
+          detail::start_file_op_at(this->impl_, detail::io_kind::write, offset, b,
+                                   std::forward<H>(h));
+        },
+        handler, b);
   }
 };
 

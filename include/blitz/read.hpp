@@ -6,6 +6,7 @@
 #ifndef BLITZ_READ_HPP
 #define BLITZ_READ_HPP
 
+#include <blitz/async_result.hpp>
 #include <blitz/basic_streambuf.hpp>
 #include <blitz/detail/composed_transfer.hpp>
 #include <blitz/detail/dynamic_transfer.hpp>
@@ -111,52 +112,62 @@ std::size_t read(SyncReadStream& s, basic_streambuf<Allocator>& b)
 // handler(error_code, std::size_t total). Buffers must outlive the operation.
 template <class AsyncReadStream, class MutableBufferSequence, class CompletionCondition,
           class ReadHandler, detail::if_mutable_buffers<MutableBufferSequence> = 0>
-void async_read(AsyncReadStream& s, const MutableBufferSequence& b, CompletionCondition&& c,
+auto async_read(AsyncReadStream& s, const MutableBufferSequence& b, CompletionCondition&& c,
                 ReadHandler&& handler)
 {
-  detail::start_composed_transfer<true>(s, b, std::forward<CompletionCondition>(c),
-                                        std::forward<ReadHandler>(handler));
+  return async_initiate<ReadHandler, void(boost::system::error_code, std::size_t)>(
+      [&s](auto&& h, const auto& b, auto&& c) {
+        using H = decltype(h);
+        detail::start_composed_transfer<true>(s, b, std::forward<decltype(c)>(c),
+                                              std::forward<H>(h));
+      },
+      handler, b, std::forward<CompletionCondition>(c));
 }
 
 template <class AsyncReadStream, class MutableBufferSequence, class ReadHandler,
           detail::if_mutable_buffers<MutableBufferSequence> = 0>
-void async_read(AsyncReadStream& s, const MutableBufferSequence& b, ReadHandler&& handler)
+auto async_read(AsyncReadStream& s, const MutableBufferSequence& b, ReadHandler&& handler)
 {
-  async_read(s, b, transfer_all(), std::forward<ReadHandler>(handler));
+  return async_read(s, b, transfer_all(), std::forward<ReadHandler>(handler));
 }
 
 // The dynamic buffer is copied into the operation; the container it refers to must
 // outlive the operation.
 template <class AsyncReadStream, class DynamicBuffer, class CompletionCondition,
           class ReadHandler, detail::if_dynamic_buffer<DynamicBuffer> = 0>
-void async_read(AsyncReadStream& s, DynamicBuffer&& buffers, CompletionCondition&& c,
+auto async_read(AsyncReadStream& s, DynamicBuffer&& buffers, CompletionCondition&& c,
                 ReadHandler&& handler)
 {
-  detail::start_read_dynamic(s, std::forward<DynamicBuffer>(buffers),
-                             std::forward<CompletionCondition>(c),
-                             std::forward<ReadHandler>(handler));
+  return async_initiate<ReadHandler, void(boost::system::error_code, std::size_t)>(
+      [&s](auto&& h, auto&& buffers, auto&& c) {
+        using H = decltype(h);
+        detail::start_read_dynamic(s, std::forward<decltype(buffers)>(buffers),
+                                   std::forward<decltype(c)>(c),
+                                   std::forward<H>(h));
+      },
+      handler, std::forward<DynamicBuffer>(buffers), std::forward<CompletionCondition>(c));
 }
 
 template <class AsyncReadStream, class DynamicBuffer, class ReadHandler,
           detail::if_dynamic_buffer<DynamicBuffer> = 0>
-void async_read(AsyncReadStream& s, DynamicBuffer&& buffers, ReadHandler&& handler)
+auto async_read(AsyncReadStream& s, DynamicBuffer&& buffers, ReadHandler&& handler)
 {
-  async_read(s, std::forward<DynamicBuffer>(buffers), transfer_all(),
+  return async_read(s, std::forward<DynamicBuffer>(buffers), transfer_all(),
              std::forward<ReadHandler>(handler));
 }
 
 template <class AsyncReadStream, class Allocator, class CompletionCondition, class ReadHandler>
-void async_read(AsyncReadStream& s, basic_streambuf<Allocator>& b, CompletionCondition&& c,
+auto async_read(AsyncReadStream& s, basic_streambuf<Allocator>& b, CompletionCondition&& c,
                 ReadHandler&& handler)
 {
-  async_read(s, basic_streambuf_ref<Allocator>(b), std::forward<CompletionCondition>(c),
+  return async_read(s, basic_streambuf_ref<Allocator>(b), std::forward<CompletionCondition>(c),
              std::forward<ReadHandler>(handler));
 }
 
 template <class AsyncReadStream, class Allocator, class ReadHandler>
-void async_read(AsyncReadStream& s, basic_streambuf<Allocator>& b, ReadHandler&& handler)
+auto async_read(AsyncReadStream& s, basic_streambuf<Allocator>& b, ReadHandler&& handler)
 {
-  async_read(s, basic_streambuf_ref<Allocator>(b), transfer_all(),
+  return async_read(s, basic_streambuf_ref<Allocator>(b), transfer_all(),
              std::forward<ReadHandler>(handler));
 }
 

@@ -5,6 +5,7 @@
 #ifndef BLITZ_READ_AT_HPP
 #define BLITZ_READ_AT_HPP
 
+#include <blitz/async_result.hpp>
 #include <blitz/basic_streambuf.hpp>
 #include <blitz/detail/composed_transfer_at.hpp>
 #include <blitz/detail/dynamic_transfer.hpp>
@@ -104,36 +105,46 @@ std::size_t read_at(SyncRandomAccessReadDevice& d, std::uint64_t offset,
 template <class AsyncRandomAccessReadDevice, class MutableBufferSequence,
           class CompletionCondition, class ReadHandler,
           detail::if_mutable_buffers<MutableBufferSequence> = 0>
-void async_read_at(AsyncRandomAccessReadDevice& d, std::uint64_t offset,
+auto async_read_at(AsyncRandomAccessReadDevice& d, std::uint64_t offset,
                    const MutableBufferSequence& b, CompletionCondition&& c, ReadHandler&& handler)
 {
-  detail::start_composed_transfer_at<true>(d, offset, b, std::forward<CompletionCondition>(c),
-                                           std::forward<ReadHandler>(handler));
+  return async_initiate<ReadHandler, void(boost::system::error_code, std::size_t)>(
+      [&d, offset](auto&& h, const auto& b, auto&& c) {
+        using H = decltype(h);
+        detail::start_composed_transfer_at<true>(d, offset, b, std::forward<decltype(c)>(c),
+                                                 std::forward<H>(h));
+      },
+      handler, b, std::forward<CompletionCondition>(c));
 }
 
 template <class AsyncRandomAccessReadDevice, class MutableBufferSequence, class ReadHandler,
           detail::if_mutable_buffers<MutableBufferSequence> = 0>
-void async_read_at(AsyncRandomAccessReadDevice& d, std::uint64_t offset,
+auto async_read_at(AsyncRandomAccessReadDevice& d, std::uint64_t offset,
                    const MutableBufferSequence& b, ReadHandler&& handler)
 {
-  async_read_at(d, offset, b, transfer_all(), std::forward<ReadHandler>(handler));
+  return async_read_at(d, offset, b, transfer_all(), std::forward<ReadHandler>(handler));
 }
 
 template <class AsyncRandomAccessReadDevice, class Allocator, class CompletionCondition,
           class ReadHandler>
-void async_read_at(AsyncRandomAccessReadDevice& d, std::uint64_t offset,
+auto async_read_at(AsyncRandomAccessReadDevice& d, std::uint64_t offset,
                    basic_streambuf<Allocator>& b, CompletionCondition&& c, ReadHandler&& handler)
 {
-  detail::start_read_at_dynamic(d, offset, basic_streambuf_ref<Allocator>(b),
-                                std::forward<CompletionCondition>(c),
-                                std::forward<ReadHandler>(handler));
+  return async_initiate<ReadHandler, void(boost::system::error_code, std::size_t)>(
+      [&d, offset, &b](auto&& h, auto&& c) {
+        using H = decltype(h);
+        detail::start_read_at_dynamic(d, offset, basic_streambuf_ref<Allocator>(b),
+                                      std::forward<decltype(c)>(c),
+                                      std::forward<H>(h));
+      },
+      handler, std::forward<CompletionCondition>(c));
 }
 
 template <class AsyncRandomAccessReadDevice, class Allocator, class ReadHandler>
-void async_read_at(AsyncRandomAccessReadDevice& d, std::uint64_t offset,
+auto async_read_at(AsyncRandomAccessReadDevice& d, std::uint64_t offset,
                    basic_streambuf<Allocator>& b, ReadHandler&& handler)
 {
-  async_read_at(d, offset, b, transfer_all(), std::forward<ReadHandler>(handler));
+  return async_read_at(d, offset, b, transfer_all(), std::forward<ReadHandler>(handler));
 }
 
 } // namespace blitz

@@ -9,6 +9,7 @@
 #ifndef BLITZ_READ_UNTIL_HPP
 #define BLITZ_READ_UNTIL_HPP
 
+#include <blitz/async_result.hpp>
 #include <blitz/basic_streambuf.hpp>
 #include <blitz/buffers_iterator.hpp>
 #include <blitz/detail/read_until_op.hpp>
@@ -253,50 +254,65 @@ std::size_t read_until(SyncReadStream& s, basic_streambuf<Allocator>& b, MatchCo
 // the operation; the container (or streambuf) it refers to must outlive the operation.
 template <class AsyncReadStream, class DynamicBuffer, class ReadHandler,
           detail::if_dynamic_buffer<DynamicBuffer> = 0>
-void async_read_until(AsyncReadStream& s, DynamicBuffer&& buffers, char delim,
+auto async_read_until(AsyncReadStream& s, DynamicBuffer&& buffers, char delim,
                       ReadHandler&& handler)
 {
-  detail::start_read_until(s, std::forward<DynamicBuffer>(buffers), detail::char_searcher(delim),
-                           std::forward<ReadHandler>(handler));
+  return async_initiate<ReadHandler, void(boost::system::error_code, std::size_t)>(
+      [&s](auto&& h, auto&& buffers, const auto& delim) {
+        using H = decltype(h);
+        detail::start_read_until(s, std::forward<decltype(buffers)>(buffers), detail::char_searcher(delim),
+                                 std::forward<H>(h));
+      },
+      handler, std::forward<DynamicBuffer>(buffers), delim);
 }
 template <class AsyncReadStream, class DynamicBuffer, class ReadHandler,
           detail::if_dynamic_buffer<DynamicBuffer> = 0>
-void async_read_until(AsyncReadStream& s, DynamicBuffer&& buffers, const std::string& delim,
+auto async_read_until(AsyncReadStream& s, DynamicBuffer&& buffers, const std::string& delim,
                       ReadHandler&& handler)
 {
-  detail::start_read_until(s, std::forward<DynamicBuffer>(buffers),
-                           detail::string_searcher(delim), std::forward<ReadHandler>(handler));
+  return async_initiate<ReadHandler, void(boost::system::error_code, std::size_t)>(
+      [&s](auto&& h, auto&& buffers, const auto& delim) {
+        using H = decltype(h);
+        detail::start_read_until(s, std::forward<decltype(buffers)>(buffers),
+                                 detail::string_searcher(delim), std::forward<H>(h));
+      },
+      handler, std::forward<DynamicBuffer>(buffers), delim);
 }
 template <class AsyncReadStream, class DynamicBuffer, class MatchCondition, class ReadHandler,
           detail::if_dynamic_buffer<DynamicBuffer> = 0,
           detail::if_match_condition<MatchCondition> = 0>
-void async_read_until(AsyncReadStream& s, DynamicBuffer&& buffers, MatchCondition cond,
+auto async_read_until(AsyncReadStream& s, DynamicBuffer&& buffers, MatchCondition cond,
                       ReadHandler&& handler)
 {
-  detail::start_read_until(s, std::forward<DynamicBuffer>(buffers),
-                           detail::condition_searcher<MatchCondition>(std::move(cond)),
-                           std::forward<ReadHandler>(handler));
+  return async_initiate<ReadHandler, void(boost::system::error_code, std::size_t)>(
+      [&s](auto&& h, auto&& buffers, auto&& cond) {
+        using H = decltype(h);
+        detail::start_read_until(s, std::forward<decltype(buffers)>(buffers),
+                                 detail::condition_searcher<MatchCondition>(std::move(cond)),
+                                 std::forward<H>(h));
+      },
+      handler, std::forward<DynamicBuffer>(buffers), std::move(cond));
 }
 template <class AsyncReadStream, class Allocator, class ReadHandler>
-void async_read_until(AsyncReadStream& s, basic_streambuf<Allocator>& b, char delim,
+auto async_read_until(AsyncReadStream& s, basic_streambuf<Allocator>& b, char delim,
                       ReadHandler&& handler)
 {
-  async_read_until(s, basic_streambuf_ref<Allocator>(b), delim,
+  return async_read_until(s, basic_streambuf_ref<Allocator>(b), delim,
                    std::forward<ReadHandler>(handler));
 }
 template <class AsyncReadStream, class Allocator, class ReadHandler>
-void async_read_until(AsyncReadStream& s, basic_streambuf<Allocator>& b, const std::string& delim,
+auto async_read_until(AsyncReadStream& s, basic_streambuf<Allocator>& b, const std::string& delim,
                       ReadHandler&& handler)
 {
-  async_read_until(s, basic_streambuf_ref<Allocator>(b), delim,
+  return async_read_until(s, basic_streambuf_ref<Allocator>(b), delim,
                    std::forward<ReadHandler>(handler));
 }
 template <class AsyncReadStream, class Allocator, class MatchCondition, class ReadHandler,
           detail::if_match_condition<MatchCondition> = 0>
-void async_read_until(AsyncReadStream& s, basic_streambuf<Allocator>& b, MatchCondition cond,
+auto async_read_until(AsyncReadStream& s, basic_streambuf<Allocator>& b, MatchCondition cond,
                       ReadHandler&& handler)
 {
-  async_read_until(s, basic_streambuf_ref<Allocator>(b), std::move(cond),
+  return async_read_until(s, basic_streambuf_ref<Allocator>(b), std::move(cond),
                    std::forward<ReadHandler>(handler));
 }
 

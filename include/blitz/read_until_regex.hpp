@@ -8,6 +8,7 @@
 #ifndef BLITZ_READ_UNTIL_REGEX_HPP
 #define BLITZ_READ_UNTIL_REGEX_HPP
 
+#include <blitz/async_result.hpp>
 #include <blitz/read_until.hpp>
 
 #include <boost/regex.hpp>
@@ -86,18 +87,23 @@ std::size_t read_until(SyncReadStream& s, basic_streambuf<Allocator>& b,
 // handler(error_code, std::size_t). The regex is copied into the operation.
 template <class AsyncReadStream, class DynamicBuffer, class Traits, class ReadHandler,
           detail::if_dynamic_buffer<DynamicBuffer> = 0>
-void async_read_until(AsyncReadStream& s, DynamicBuffer&& buffers,
+auto async_read_until(AsyncReadStream& s, DynamicBuffer&& buffers,
                       const boost::basic_regex<char, Traits>& expr, ReadHandler&& handler)
 {
-  detail::start_read_until(s, std::forward<DynamicBuffer>(buffers),
-                           detail::regex_searcher<Traits>(expr),
-                           std::forward<ReadHandler>(handler));
+  return async_initiate<ReadHandler, void(boost::system::error_code, std::size_t)>(
+      [&s](auto&& h, auto&& buffers, const auto& expr) {
+        using H = decltype(h);
+        detail::start_read_until(s, std::forward<decltype(buffers)>(buffers),
+                                 detail::regex_searcher<Traits>(expr),
+                                 std::forward<H>(h));
+      },
+      handler, std::forward<DynamicBuffer>(buffers), expr);
 }
 template <class AsyncReadStream, class Allocator, class Traits, class ReadHandler>
-void async_read_until(AsyncReadStream& s, basic_streambuf<Allocator>& b,
+auto async_read_until(AsyncReadStream& s, basic_streambuf<Allocator>& b,
                       const boost::basic_regex<char, Traits>& expr, ReadHandler&& handler)
 {
-  async_read_until(s, basic_streambuf_ref<Allocator>(b), expr,
+  return async_read_until(s, basic_streambuf_ref<Allocator>(b), expr,
                    std::forward<ReadHandler>(handler));
 }
 

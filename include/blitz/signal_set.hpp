@@ -8,6 +8,7 @@
 #ifndef BLITZ_SIGNAL_SET_HPP
 #define BLITZ_SIGNAL_SET_HPP
 
+#include <blitz/async_result.hpp>
 #include <blitz/detail/handler_op.hpp>
 #include <blitz/detail/signal_set_impl.hpp>
 #include <blitz/detail/throw_error.hpp>
@@ -166,12 +167,17 @@ public:
 
   // handler(const error_code&, int signal_number).
   template <class SignalHandler>
-  void async_wait(SignalHandler&& handler)
+  auto async_wait(SignalHandler&& handler)
   {
-    using op_t = detail::signal_op<detail::decay_handler_t<SignalHandler>>;
-    op_t* o = detail::new_handler_op<op_t>(std::forward<SignalHandler>(handler));
-    o->connect_cancellation();
-    impl_->start_wait(o);
+    return async_initiate<SignalHandler, void(boost::system::error_code, int)>(
+        [this](auto&& h) {
+          using H = decltype(h);
+          using op_t = detail::signal_op<detail::decay_handler_t<H>>;
+          op_t* o = detail::new_handler_op<op_t>(std::forward<H>(h));
+          o->connect_cancellation();
+          this->impl_->start_wait(o);
+        },
+        handler);
   }
 
 private:

@@ -5,6 +5,7 @@
 #ifndef BLITZ_STREAM_FILE_HPP
 #define BLITZ_STREAM_FILE_HPP
 
+#include <blitz/async_result.hpp>
 #include <blitz/basic_file.hpp>
 #include <blitz/buffer.hpp>
 #include <blitz/detail/file_ops.hpp>
@@ -75,16 +76,26 @@ public:
   // handler(error_code, std::size_t). Zero-length buffers complete at once (posted) with no
   // bytes. Only one read and one write should be outstanding at a time, as for any stream.
   template <class MutableBufferSequence, class ReadHandler>
-  void async_read_some(const MutableBufferSequence& b, ReadHandler&& handler)
+  auto async_read_some(const MutableBufferSequence& b, ReadHandler&& handler)
   {
-    detail::start_stream_file_op(this->impl_, detail::io_kind::read, b,
-                                 std::forward<ReadHandler>(handler));
+    return async_initiate<ReadHandler, void(boost::system::error_code, std::size_t)>(
+        [this](auto&& h, const auto& b) {
+          using H = decltype(h);
+          detail::start_stream_file_op(this->impl_, detail::io_kind::read, b,
+                                       std::forward<H>(h));
+        },
+        handler, b);
   }
   template <class ConstBufferSequence, class WriteHandler>
-  void async_write_some(const ConstBufferSequence& b, WriteHandler&& handler)
+  auto async_write_some(const ConstBufferSequence& b, WriteHandler&& handler)
   {
-    detail::start_stream_file_op(this->impl_, detail::io_kind::write, b,
-                                 std::forward<WriteHandler>(handler));
+    return async_initiate<WriteHandler, void(boost::system::error_code, std::size_t)>(
+        [this](auto&& h, const auto& b) {
+          using H = decltype(h);
+          detail::start_stream_file_op(this->impl_, detail::io_kind::write, b,
+                                       std::forward<H>(h));
+        },
+        handler, b);
   }
 };
 

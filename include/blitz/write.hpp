@@ -5,6 +5,7 @@
 #ifndef BLITZ_WRITE_HPP
 #define BLITZ_WRITE_HPP
 
+#include <blitz/async_result.hpp>
 #include <blitz/basic_streambuf.hpp>
 #include <blitz/detail/composed_transfer.hpp>
 #include <blitz/detail/dynamic_transfer.hpp>
@@ -113,51 +114,61 @@ std::size_t write(SyncWriteStream& s, basic_streambuf<Allocator>& b)
 // handler(error_code, std::size_t total). Buffers must outlive the operation.
 template <class AsyncWriteStream, class ConstBufferSequence, class CompletionCondition,
           class WriteHandler, detail::if_const_buffers<ConstBufferSequence> = 0>
-void async_write(AsyncWriteStream& s, const ConstBufferSequence& b, CompletionCondition&& c,
+auto async_write(AsyncWriteStream& s, const ConstBufferSequence& b, CompletionCondition&& c,
                 WriteHandler&& handler)
 {
-  detail::start_composed_transfer<false>(s, b, std::forward<CompletionCondition>(c),
-                                        std::forward<WriteHandler>(handler));
+  return async_initiate<WriteHandler, void(boost::system::error_code, std::size_t)>(
+      [&s](auto&& h, const auto& b, auto&& c) {
+        using H = decltype(h);
+        detail::start_composed_transfer<false>(s, b, std::forward<decltype(c)>(c),
+                                              std::forward<H>(h));
+      },
+      handler, b, std::forward<CompletionCondition>(c));
 }
 
 template <class AsyncWriteStream, class ConstBufferSequence, class WriteHandler,
           detail::if_const_buffers<ConstBufferSequence> = 0>
-void async_write(AsyncWriteStream& s, const ConstBufferSequence& b, WriteHandler&& handler)
+auto async_write(AsyncWriteStream& s, const ConstBufferSequence& b, WriteHandler&& handler)
 {
-  async_write(s, b, transfer_all(), std::forward<WriteHandler>(handler));
+  return async_write(s, b, transfer_all(), std::forward<WriteHandler>(handler));
 }
 
 // The dynamic buffer is copied into the operation; what it refers to must outlive it.
 template <class AsyncWriteStream, class DynamicBuffer, class CompletionCondition,
           class WriteHandler, detail::if_dynamic_buffer<DynamicBuffer> = 0>
-void async_write(AsyncWriteStream& s, DynamicBuffer&& buffers, CompletionCondition&& c,
+auto async_write(AsyncWriteStream& s, DynamicBuffer&& buffers, CompletionCondition&& c,
                  WriteHandler&& handler)
 {
-  detail::start_write_dynamic(s, std::forward<DynamicBuffer>(buffers),
-                              std::forward<CompletionCondition>(c),
-                              std::forward<WriteHandler>(handler));
+  return async_initiate<WriteHandler, void(boost::system::error_code, std::size_t)>(
+      [&s](auto&& h, auto&& buffers, auto&& c) {
+        using H = decltype(h);
+        detail::start_write_dynamic(s, std::forward<decltype(buffers)>(buffers),
+                                    std::forward<decltype(c)>(c),
+                                    std::forward<H>(h));
+      },
+      handler, std::forward<DynamicBuffer>(buffers), std::forward<CompletionCondition>(c));
 }
 
 template <class AsyncWriteStream, class DynamicBuffer, class WriteHandler,
           detail::if_dynamic_buffer<DynamicBuffer> = 0>
-void async_write(AsyncWriteStream& s, DynamicBuffer&& buffers, WriteHandler&& handler)
+auto async_write(AsyncWriteStream& s, DynamicBuffer&& buffers, WriteHandler&& handler)
 {
-  async_write(s, std::forward<DynamicBuffer>(buffers), transfer_all(),
+  return async_write(s, std::forward<DynamicBuffer>(buffers), transfer_all(),
               std::forward<WriteHandler>(handler));
 }
 
 template <class AsyncWriteStream, class Allocator, class CompletionCondition, class WriteHandler>
-void async_write(AsyncWriteStream& s, basic_streambuf<Allocator>& b, CompletionCondition&& c,
+auto async_write(AsyncWriteStream& s, basic_streambuf<Allocator>& b, CompletionCondition&& c,
                  WriteHandler&& handler)
 {
-  async_write(s, basic_streambuf_ref<Allocator>(b), std::forward<CompletionCondition>(c),
+  return async_write(s, basic_streambuf_ref<Allocator>(b), std::forward<CompletionCondition>(c),
               std::forward<WriteHandler>(handler));
 }
 
 template <class AsyncWriteStream, class Allocator, class WriteHandler>
-void async_write(AsyncWriteStream& s, basic_streambuf<Allocator>& b, WriteHandler&& handler)
+auto async_write(AsyncWriteStream& s, basic_streambuf<Allocator>& b, WriteHandler&& handler)
 {
-  async_write(s, basic_streambuf_ref<Allocator>(b), transfer_all(),
+  return async_write(s, basic_streambuf_ref<Allocator>(b), transfer_all(),
               std::forward<WriteHandler>(handler));
 }
 

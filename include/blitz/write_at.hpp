@@ -4,6 +4,7 @@
 #ifndef BLITZ_WRITE_AT_HPP
 #define BLITZ_WRITE_AT_HPP
 
+#include <blitz/async_result.hpp>
 #include <blitz/basic_streambuf.hpp>
 #include <blitz/detail/composed_transfer_at.hpp>
 #include <blitz/detail/dynamic_transfer.hpp>
@@ -92,41 +93,51 @@ std::size_t write_at(SyncRandomAccessWriteDevice& d, std::uint64_t offset,
 template <class AsyncRandomAccessWriteDevice, class ConstBufferSequence,
           class CompletionCondition, class WriteHandler,
           detail::if_const_buffers<ConstBufferSequence> = 0>
-void async_write_at(AsyncRandomAccessWriteDevice& d, std::uint64_t offset,
+auto async_write_at(AsyncRandomAccessWriteDevice& d, std::uint64_t offset,
                     const ConstBufferSequence& b, CompletionCondition&& c, WriteHandler&& handler)
 {
-  detail::start_composed_transfer_at<false>(d, offset, b, std::forward<CompletionCondition>(c),
-                                            std::forward<WriteHandler>(handler));
+  return async_initiate<WriteHandler, void(boost::system::error_code, std::size_t)>(
+      [&d, offset](auto&& h, const auto& b, auto&& c) {
+        using H = decltype(h);
+        detail::start_composed_transfer_at<false>(d, offset, b, std::forward<decltype(c)>(c),
+                                                  std::forward<H>(h));
+      },
+      handler, b, std::forward<CompletionCondition>(c));
 }
 
 template <class AsyncRandomAccessWriteDevice, class ConstBufferSequence, class WriteHandler,
           detail::if_const_buffers<ConstBufferSequence> = 0>
-void async_write_at(AsyncRandomAccessWriteDevice& d, std::uint64_t offset,
+auto async_write_at(AsyncRandomAccessWriteDevice& d, std::uint64_t offset,
                     const ConstBufferSequence& b, WriteHandler&& handler)
 {
-  async_write_at(d, offset, b, transfer_all(), std::forward<WriteHandler>(handler));
+  return async_write_at(d, offset, b, transfer_all(), std::forward<WriteHandler>(handler));
 }
 
 // From a streambuf: writes its data() and consumes what was written before the handler
 // runs. The streambuf must outlive the operation and stay untouched meanwhile.
 template <class AsyncRandomAccessWriteDevice, class Allocator, class CompletionCondition,
           class WriteHandler>
-void async_write_at(AsyncRandomAccessWriteDevice& d, std::uint64_t offset,
+auto async_write_at(AsyncRandomAccessWriteDevice& d, std::uint64_t offset,
                     basic_streambuf<Allocator>& b, CompletionCondition&& c, WriteHandler&& handler)
 {
-  const typename basic_streambuf<Allocator>::const_buffers_type data = b.data();
-  detail::start_composed_transfer_at<false>(
-      d, offset, data, std::forward<CompletionCondition>(c),
-      detail::write_dynamic_handler<basic_streambuf_ref<Allocator>,
-                                    typename std::decay<WriteHandler>::type>(
-          basic_streambuf_ref<Allocator>(b), std::forward<WriteHandler>(handler)));
+  return async_initiate<WriteHandler, void(boost::system::error_code, std::size_t)>(
+      [&d, offset, &b](auto&& h, auto&& c) {
+        using H = decltype(h);
+        const typename basic_streambuf<Allocator>::const_buffers_type data = b.data();
+        detail::start_composed_transfer_at<false>(
+            d, offset, data, std::forward<decltype(c)>(c),
+            detail::write_dynamic_handler<basic_streambuf_ref<Allocator>,
+                                          typename std::decay<H>::type>(
+                basic_streambuf_ref<Allocator>(b), std::forward<H>(h)));
+      },
+      handler, std::forward<CompletionCondition>(c));
 }
 
 template <class AsyncRandomAccessWriteDevice, class Allocator, class WriteHandler>
-void async_write_at(AsyncRandomAccessWriteDevice& d, std::uint64_t offset,
+auto async_write_at(AsyncRandomAccessWriteDevice& d, std::uint64_t offset,
                     basic_streambuf<Allocator>& b, WriteHandler&& handler)
 {
-  async_write_at(d, offset, b, transfer_all(), std::forward<WriteHandler>(handler));
+  return async_write_at(d, offset, b, transfer_all(), std::forward<WriteHandler>(handler));
 }
 
 } // namespace blitz

@@ -12,6 +12,7 @@
 #ifndef BLITZ_IP_BASIC_RESOLVER_HPP
 #define BLITZ_IP_BASIC_RESOLVER_HPP
 
+#include <blitz/async_result.hpp>
 #include <blitz/detail/resolve_op.hpp>
 #include <blitz/detail/resolver_impl.hpp>
 #include <blitz/detail/throw_error.hpp>
@@ -133,42 +134,59 @@ public:
 
   // handler(error_code, results_type); never invoked inside the call.
   template <class ResolveHandler>
-  void async_resolve(const std::string& host, const std::string& service,
+  auto async_resolve(const std::string& host, const std::string& service,
                      ResolveHandler&& handler)
   {
-    start(forward(AF_UNSPEC, host, service, flags()), std::forward<ResolveHandler>(handler));
+    return async_initiate<ResolveHandler, void(boost::system::error_code, results_type)>(
+        initiate_resolve{this}, handler, forward(AF_UNSPEC, host, service, flags()));
   }
   template <class ResolveHandler>
-  void async_resolve(const std::string& host, const std::string& service, flags f,
+  auto async_resolve(const std::string& host, const std::string& service, flags f,
                      ResolveHandler&& handler)
   {
-    start(forward(AF_UNSPEC, host, service, f), std::forward<ResolveHandler>(handler));
+    return async_initiate<ResolveHandler, void(boost::system::error_code, results_type)>(
+        initiate_resolve{this}, handler, forward(AF_UNSPEC, host, service, f));
   }
   template <class ResolveHandler>
-  void async_resolve(const protocol_type& p, const std::string& host,
+  auto async_resolve(const protocol_type& p, const std::string& host,
                      const std::string& service, ResolveHandler&& handler)
   {
-    start(forward(p.family(), host, service, flags()), std::forward<ResolveHandler>(handler));
+    return async_initiate<ResolveHandler, void(boost::system::error_code, results_type)>(
+        initiate_resolve{this}, handler, forward(p.family(), host, service, flags()));
   }
   template <class ResolveHandler>
-  void async_resolve(const protocol_type& p, const std::string& host,
+  auto async_resolve(const protocol_type& p, const std::string& host,
                      const std::string& service, flags f, ResolveHandler&& handler)
   {
-    start(forward(p.family(), host, service, f), std::forward<ResolveHandler>(handler));
+    return async_initiate<ResolveHandler, void(boost::system::error_code, results_type)>(
+        initiate_resolve{this}, handler, forward(p.family(), host, service, f));
   }
   template <class ResolveHandler>
-  void async_resolve(const query& q, ResolveHandler&& handler)
+  auto async_resolve(const query& q, ResolveHandler&& handler)
   {
-    start(from_query(q), std::forward<ResolveHandler>(handler));
+    return async_initiate<ResolveHandler, void(boost::system::error_code, results_type)>(
+        initiate_resolve{this}, handler, from_query(q));
   }
   template <class ResolveHandler>
-  void async_resolve(const endpoint_type& ep, ResolveHandler&& handler)
+  auto async_resolve(const endpoint_type& ep, ResolveHandler&& handler)
   {
-    start(reverse(ep), std::forward<ResolveHandler>(handler));
+    return async_initiate<ResolveHandler, void(boost::system::error_code, results_type)>(
+        initiate_resolve{this}, handler, reverse(ep));
   }
 
 private:
   using op_base = blitz::detail::resolve_op_base;
+
+  // The request is built when the operation is initiated; a deferred resolve keeps it.
+  struct initiate_resolve
+  {
+    basic_resolver* self;
+    template <class Handler>
+    void operator()(Handler&& handler, blitz::detail::resolve_request req) const
+    {
+      self->start(std::move(req), std::forward<Handler>(handler));
+    }
+  };
 
   static blitz::detail::resolve_request forward(int family, const std::string& host,
                                                 const std::string& service, flags f)

@@ -8,6 +8,7 @@
 #ifndef BLITZ_POSIX_BASIC_DESCRIPTOR_HPP
 #define BLITZ_POSIX_BASIC_DESCRIPTOR_HPP
 
+#include <blitz/async_result.hpp>
 #include <blitz/detail/socket_impl.hpp>
 #include <blitz/detail/socket_ops.hpp>
 #include <blitz/detail/throw_error.hpp>
@@ -130,10 +131,15 @@ public:
 
   // handler(error_code) once the descriptor is ready for w.
   template <class WaitHandler>
-  void async_wait(wait_type w, WaitHandler&& handler)
+  auto async_wait(wait_type w, WaitHandler&& handler)
   {
-    using op_t = detail::status_op<detail::decay_handler_t<WaitHandler>>;
-    impl_.start_op(detail::new_handler_op<op_t>(std::forward<WaitHandler>(handler), wait_kind(w)));
+    return async_initiate<WaitHandler, void(boost::system::error_code)>(
+        [this, w](auto&& h) {
+          using H = decltype(h);
+          using op_t = detail::status_op<detail::decay_handler_t<H>>;
+          this->impl_.start_op(detail::new_handler_op<op_t>(std::forward<H>(h), this->wait_kind(w)));
+        },
+        handler);
   }
 
 protected:

@@ -3,6 +3,7 @@
 #ifndef BLITZ_POSIX_BASIC_STREAM_DESCRIPTOR_HPP
 #define BLITZ_POSIX_BASIC_STREAM_DESCRIPTOR_HPP
 
+#include <blitz/async_result.hpp>
 #include <blitz/detail/buffer_iov.hpp>
 #include <blitz/posix/basic_descriptor.hpp>
 
@@ -55,14 +56,24 @@ public:
   // handler(error_code, std::size_t). Zero-length buffers complete at once (posted);
   // a writer that closed its end gives error::eof.
   template <class MutableBufferSequence, class ReadHandler>
-  void async_read_some(const MutableBufferSequence& b, ReadHandler&& handler)
+  auto async_read_some(const MutableBufferSequence& b, ReadHandler&& handler)
   {
-    start_transfer(detail::io_kind::read, b, std::forward<ReadHandler>(handler));
+    return async_initiate<ReadHandler, void(boost::system::error_code, std::size_t)>(
+        [this](auto&& h, const auto& b) {
+          using H = decltype(h);
+          this->start_transfer(detail::io_kind::read, b, std::forward<H>(h));
+        },
+        handler, b);
   }
   template <class ConstBufferSequence, class WriteHandler>
-  void async_write_some(const ConstBufferSequence& b, WriteHandler&& handler)
+  auto async_write_some(const ConstBufferSequence& b, WriteHandler&& handler)
   {
-    start_transfer(detail::io_kind::write, b, std::forward<WriteHandler>(handler));
+    return async_initiate<WriteHandler, void(boost::system::error_code, std::size_t)>(
+        [this](auto&& h, const auto& b) {
+          using H = decltype(h);
+          this->start_transfer(detail::io_kind::write, b, std::forward<H>(h));
+        },
+        handler, b);
   }
 
 private:
