@@ -8,6 +8,8 @@
 #include "echo_fixture.hpp"
 
 #include <chrono>
+#include <string>
+#include <vector>
 
 using namespace std::chrono_literals;
 using blitz::ip::tcp;
@@ -73,6 +75,76 @@ BOOST_AUTO_TEST_CASE(composed_read_deadline_covers_the_whole_transfer)
   p.ctx.run();
   BOOST_TEST((got == blitz::error::operation_aborted));
   BOOST_TEST(total == 5u);
+}
+
+// Every composed operation carries the deadline to its steps: read_until, reads into a
+// dynamic buffer, and operations written with async_compose. (Without it each step waited
+// for ever: a deadline reached only the operations started with the wrapper itself.)
+namespace {
+
+struct read_twice
+{
+  tcp::socket& s;
+  char* buf;
+  template <class Self>
+  void operator()(Self& self, error_code ec = error_code(), std::size_t n = 0)
+  {
+    if (self.invocations() < 3 && !ec)
+      return s.async_read_some(blitz::buffer(buf, 4), std::move(self));
+    self.complete(ec, n);
+  }
+};
+
+} // namespace
+
+BOOST_AUTO_TEST_CASE(deadline_reaches_every_kind_of_composed_operation)
+{
+  // run_for bounds each wait: without the deadline the step would wait for ever.
+  {
+    connected_pair p;
+    std::string line;
+    error_code got;
+    int calls = 0;
+    blitz::write(p.server, blitz::buffer("no newline", 10));
+    blitz::async_read_until(p.client, blitz::dynamic_buffer(line), '\n',
+                            blitz::cancel_after(30ms, [&](const error_code& ec, std::size_t) {
+                              ++calls;
+                              got = ec;
+                            }));
+    p.ctx.run_for(3s);
+    BOOST_TEST(calls == 1);
+    BOOST_TEST((got == blitz::error::operation_aborted));
+  }
+  {
+    connected_pair p;
+    std::vector<char> all;
+    error_code got;
+    int calls = 0;
+    blitz::async_read(p.client, blitz::dynamic_buffer(all), blitz::transfer_at_least(100),
+                      blitz::cancel_after(30ms, [&](const error_code& ec, std::size_t) {
+                        ++calls;
+                        got = ec;
+                      }));
+    p.ctx.run_for(3s);
+    BOOST_TEST(calls == 1);
+    BOOST_TEST((got == blitz::error::operation_aborted));
+  }
+  {
+    connected_pair p;
+    char buf[4];
+    error_code got;
+    int calls = 0;
+    blitz::write(p.server, blitz::buffer("abcd", 4)); // the first step completes, the second waits
+    auto timed = blitz::cancel_after(30ms, [&](const error_code& ec, std::size_t) {
+      ++calls;
+      got = ec;
+    });
+    blitz::async_compose<decltype(timed)&, void(error_code, std::size_t)>(read_twice{p.client, buf},
+                                                                         timed, p.client);
+    p.ctx.run_for(3s);
+    BOOST_TEST(calls == 1);
+    BOOST_TEST((got == blitz::error::operation_aborted));
+  }
 }
 
 BOOST_AUTO_TEST_CASE(accept_times_out)

@@ -19,10 +19,12 @@
 // inside the initiating function.
 //
 // `self` carries the caller's handler's associations: its executor (else the first I/O
-// object's), allocator and cancellation slot, so intermediate operations complete where the
-// handler will run (a strand it was bound to). Until it completes, the operation holds work
-// on the executor of every I/O object or executor given after the token, so a run() does
-// not return while it is between steps.
+// object's), allocator, cancellation slot (terminal requests reach the pending step;
+// partial and total are ignored, Asio's default) and cancel_after deadline, so intermediate
+// operations complete where the handler will run (a strand it was bound to). Until it
+// completes, the operation holds work on the executor of every I/O object or executor given
+// after the token, so a run() does not return while it is between steps. Not provided:
+// the operation's own cancellation_state (self.cancelled(), reset_cancellation_state).
 #ifndef BLITZ_ASYNC_COMPOSE_HPP
 #define BLITZ_ASYNC_COMPOSE_HPP
 
@@ -30,6 +32,8 @@
 #include <blitz/associated_cancellation_slot.hpp>
 #include <blitz/associated_executor.hpp>
 #include <blitz/async_result.hpp>
+#include <blitz/detail/composed_op.hpp>
+#include <blitz/detail/handler_deadline.hpp>
 #include <blitz/executor_work_guard.hpp>
 #include <blitz/system_executor.hpp>
 
@@ -84,11 +88,30 @@ struct first_executor<First, Rest...>
 
 } // namespace detail
 
+namespace detail {
+
+// complete(), typed by the operation's signature as in Asio: `self.complete({}, 0)` names
+// an error_code and a size, and each argument converts to the type the handler expects.
+template <class Derived, class Signature>
+class composed_completion;
+template <class Derived, class... Args>
+class composed_completion<Derived, void(Args...)>
+{
+public:
+  void complete(Args... args) { static_cast<Derived*>(this)->finish(static_cast<Args&&>(args)...); }
+};
+
+} // namespace detail
+
 // The `self` of an async_compose implementation.
-template <class Implementation, class Handler, class... Executors>
+template <class Implementation, class Handler, class Signature, class... Executors>
 class composed_operation
+  : public detail::composed_completion<
+        composed_operation<Implementation, Handler, Signature, Executors...>, Signature>
 {
   using io_executor = typename detail::first_executor<Executors...>::type;
+  friend class detail::composed_completion<composed_operation, Signature>;
+  friend struct detail::handler_deadline<composed_operation>;
 
 public:
   using executor_type = associated_executor_t<Handler, io_executor>;
@@ -107,23 +130,17 @@ public:
   template <class... T>
   void operator()(T&&... results)
   {
-    ++invocations_;
+    if (invocations_ < ~0u)
+      ++invocations_;
     impl_(*this, std::forward<T>(results)...);
-  }
-
-  // Ends the operation: the work is released, then the caller's handler is called.
-  template <class... T>
-  void complete(T&&... results)
-  {
-    release_work(std::index_sequence_for<Executors...>());
-    Handler handler(std::move(handler_));
-    handler(std::forward<T>(results)...);
   }
 
   executor_type get_executor() const noexcept
   {
-    return associated_executor<Handler, io_executor>::get(handler_, io_executor_or_default());
+    return associated_executor<Handler, io_executor>::get(handler_, get_io_executor());
   }
+  // The first I/O object's executor (system_executor when none was given).
+  io_executor get_io_executor() const noexcept { return io_executor_or_default(); }
   allocator_type get_allocator() const noexcept { return get_associated_allocator(handler_); }
   cancellation_slot_type get_cancellation_slot() const noexcept
   {
@@ -133,6 +150,15 @@ public:
   unsigned invocations() const noexcept { return invocations_; }
 
 private:
+  // Ends the operation: the work is released, then the caller's handler is called.
+  template <class... T>
+  void finish(T&&... results)
+  {
+    release_work(std::index_sequence_for<Executors...>());
+    Handler handler(std::move(handler_));
+    handler(std::forward<T>(results)...);
+  }
+
   template <std::size_t... I>
   void release_work(std::index_sequence<I...>) noexcept
   {
@@ -158,7 +184,30 @@ private:
 
 namespace detail {
 
-template <class Implementation, class... Executors>
+// A cancel_after deadline on the caller's handler bounds every step.
+template <class Implementation, class Handler, class Signature, class... Executors>
+struct handler_deadline<composed_operation<Implementation, Handler, Signature, Executors...>>
+{
+  static std::int64_t
+  get(const composed_operation<Implementation, Handler, Signature, Executors...>& o) noexcept
+  {
+    return handler_deadline<Handler>::get(o.handler_);
+  }
+};
+
+// Terminal cancellation only, Asio's default for async_compose: a step already taken
+// cannot be undone, so partial and total requests emitted on the caller's slot are ignored.
+template <class Implementation, class Handler, class Signature, class... Executors>
+struct honoured_cancellation<composed_operation<Implementation, Handler, Signature, Executors...>>
+{
+  static constexpr cancellation_type value = cancellation_type::terminal;
+};
+
+} // namespace detail
+
+namespace detail {
+
+template <class Implementation, class Signature, class... Executors>
 class initiate_composed
 {
 public:
@@ -168,8 +217,10 @@ public:
   {
   }
 
+  // Callable once, on an lvalue too (a token's initiate() may call it so): the
+  // implementation moves into the operation.
   template <class Handler>
-  void operator()(Handler&& handler) &&
+  void operator()(Handler&& handler)
   {
     start(std::forward<Handler>(handler), std::index_sequence_for<Executors...>());
   }
@@ -178,7 +229,8 @@ private:
   template <class Handler, std::size_t... I>
   void start(Handler&& handler, std::index_sequence<I...>)
   {
-    composed_operation<Implementation, typename std::decay<Handler>::type, Executors...> self(
+    composed_operation<Implementation, typename std::decay<Handler>::type, Signature, Executors...>
+        self(
         std::move(impl_), std::forward<Handler>(handler), std::get<I>(executors_)...);
     self();
   }
@@ -196,7 +248,7 @@ auto async_compose(Implementation&& implementation,
                    IoObjectsOrExecutors&&... io_objects_or_executors)
 {
   return async_initiate<CompletionToken, Signature>(
-      detail::initiate_composed<typename std::decay<Implementation>::type,
+      detail::initiate_composed<typename std::decay<Implementation>::type, Signature,
                                 detail::io_executor_t<typename std::remove_reference<
                                     IoObjectsOrExecutors>::type>...>(
           std::forward<Implementation>(implementation),

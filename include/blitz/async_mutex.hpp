@@ -9,6 +9,7 @@
 #ifndef BLITZ_ASYNC_MUTEX_HPP
 #define BLITZ_ASYNC_MUTEX_HPP
 
+#include <blitz/async_result.hpp>
 #include <blitz/async_semaphore.hpp>
 
 #include <utility>
@@ -29,9 +30,9 @@ public:
 
   // handler(error_code): success once the caller holds the lock.
   template <class Handler>
-  void async_lock(Handler&& handler)
+  auto async_lock(Handler&& handler)
   {
-    sem_.async_acquire(std::forward<Handler>(handler));
+    return sem_.async_acquire(std::forward<Handler>(handler));
   }
 
   // By the holder only: the next queued locker gets the lock.

@@ -7,6 +7,7 @@
 #ifndef BLITZ_ASYNC_RWLOCK_HPP
 #define BLITZ_ASYNC_RWLOCK_HPP
 
+#include <blitz/async_result.hpp>
 #include <blitz/detail/handler_op.hpp>
 #include <blitz/detail/sync_waiters.hpp>
 #include <blitz/error.hpp>
@@ -60,16 +61,26 @@ public:
 
   // handler(error_code): success once the caller shares the lock.
   template <class Handler>
-  void async_read_lock(Handler&& handler)
+  auto async_read_lock(Handler&& handler)
   {
-    start(readers_, std::forward<Handler>(handler));
+    return async_initiate<Handler, void(boost::system::error_code)>(
+        [this](auto&& h) {
+          using H = decltype(h);
+          start(readers_, std::forward<H>(h));
+        },
+        handler);
   }
 
   // handler(error_code): success once the caller holds the lock alone.
   template <class Handler>
-  void async_write_lock(Handler&& handler)
+  auto async_write_lock(Handler&& handler)
   {
-    start(writers_, std::forward<Handler>(handler));
+    return async_initiate<Handler, void(boost::system::error_code)>(
+        [this](auto&& h) {
+          using H = decltype(h);
+          start(writers_, std::forward<H>(h));
+        },
+        handler);
   }
 
   void read_unlock()

@@ -16,6 +16,7 @@
 #ifndef BLITZ_ASYNC_SEMAPHORE_HPP
 #define BLITZ_ASYNC_SEMAPHORE_HPP
 
+#include <blitz/async_result.hpp>
 #include <blitz/detail/handler_op.hpp>
 #include <blitz/detail/sync_waiters.hpp>
 #include <blitz/error.hpp>
@@ -67,19 +68,24 @@ public:
   // handler(error_code): success once a permit is the caller's, operation_aborted if
   // cancelled first (the permit is then not taken).
   template <class Handler>
-  void async_acquire(Handler&& handler)
+  auto async_acquire(Handler&& handler)
   {
-    using op_t = detail::ec_op<detail::decay_handler_t<Handler>>;
-    op_t* o = detail::new_handler_op<op_t>(std::forward<Handler>(handler));
-    detail::completion_batch batch(waiters_);
-    std::lock_guard<std::mutex> lock(mutex_);
-    if (permits_ > 0 && waiters_.empty())
-    {
-      --permits_;
-      waiters_.ready_now(o, batch.done);
-    }
-    else
-      waiters_.park(o);
+    return async_initiate<Handler, void(boost::system::error_code)>(
+        [this](auto&& h) {
+          using H = decltype(h);
+          using op_t = detail::ec_op<detail::decay_handler_t<H>>;
+          op_t* o = detail::new_handler_op<op_t>(std::forward<H>(h));
+          detail::completion_batch batch(waiters_);
+          std::lock_guard<std::mutex> lock(mutex_);
+          if (permits_ > 0 && waiters_.empty())
+          {
+            --permits_;
+            waiters_.ready_now(o, batch.done);
+          }
+          else
+            waiters_.park(o);
+        },
+        handler);
   }
 
   // Returns n permits: the longest waiters get them first, the rest stay free.

@@ -162,14 +162,14 @@ public:
                      message_flags flags, WriteHandler&& handler)
   {
     return async_initiate<WriteHandler, void(boost::system::error_code, std::size_t)>(
-        [this, dest, flags](auto&& h, const auto& b) {
+        [this, flags](auto&& h, const auto& b, const endpoint_type& dest) {
           using H = decltype(h);
           using op_t = detail::send_to_op<endpoint_type, detail::decay_handler_t<H>>;
           op_t* o = detail::new_handler_op<op_t>(std::forward<H>(h), dest);
           o->msg_flags_ = flags;
           this->start_datagram_op(o, b);
         },
-        handler, b);
+        handler, b, dest);
   }
 
   // handler(error_code, std::size_t bytes). sender must stay alive until the handler runs;

@@ -165,7 +165,7 @@ public:
   auto async_connect(const endpoint_type& ep, ConnectHandler&& handler)
   {
     return async_initiate<ConnectHandler, void(boost::system::error_code)>(
-        [this, ep](auto&& h) {
+        [this](auto&& h, const endpoint_type& ep) {
           using H = decltype(h);
           using op_t = detail::status_op<detail::decay_handler_t<H>>;
           op_t* o = detail::new_handler_op<op_t>(std::forward<H>(h), detail::io_kind::connect);
@@ -181,7 +181,7 @@ public:
           }
           this->impl_.start_connect(o, ep.data(), static_cast<::socklen_t>(ep.size()));
         },
-        handler);
+        handler, ep);
   }
 
   void wait(wait_type w)

@@ -21,6 +21,7 @@
 #ifndef BLITZ_BROADCAST_HPP
 #define BLITZ_BROADCAST_HPP
 
+#include <blitz/async_result.hpp>
 #include <blitz/channel.hpp>
 #include <blitz/channel_error.hpp>
 #include <blitz/error.hpp>
@@ -154,30 +155,35 @@ public:
     // handler(error_code, T): the next value; channel_lagged, channel_closed,
     // channel_cancelled or already_started with a value-initialised T.
     template <class Handler>
-    void async_receive(Handler&& handler)
+    auto async_receive(Handler&& handler)
     {
-      using op_t = receive_op<detail::decay_handler_t<Handler>>;
-      core& c = *core_;
-      op_t* o = detail::new_handler_op<op_t>(std::forward<Handler>(handler));
-      detail::new_op_guard guard(o);
-      detail::completion_batch batch(c.waiting);
-      std::lock_guard<std::mutex> lock(c.mutex);
-      o->pos = pos_.get();
-      if (pos_->waiting)
-        o->ec_ = error::already_started;
-      else if (pos_->next < c.next_seq)
-        c.fill_locked(o);
-      else if (!c.open)
-        o->ec_ = error::channel_closed;
-      else
-      {
-        pos_->waiting = true;
-        guard.release();
-        c.waiting.park(o);
-        return;
-      }
-      guard.release();
-      c.waiting.ready_now(o, batch.done);
+      return async_initiate<Handler, void(boost::system::error_code, T)>(
+          [this](auto&& h) {
+            using H = decltype(h);
+            using op_t = receive_op<detail::decay_handler_t<H>>;
+            core& c = *core_;
+            op_t* o = detail::new_handler_op<op_t>(std::forward<H>(h));
+            detail::new_op_guard guard(o);
+            detail::completion_batch batch(c.waiting);
+            std::lock_guard<std::mutex> lock(c.mutex);
+            o->pos = pos_.get();
+            if (pos_->waiting)
+              o->ec_ = error::already_started;
+            else if (pos_->next < c.next_seq)
+              c.fill_locked(o);
+            else if (!c.open)
+              o->ec_ = error::channel_closed;
+            else
+            {
+              pos_->waiting = true;
+              guard.release();
+              c.waiting.park(o);
+              return;
+            }
+            guard.release();
+            c.waiting.ready_now(o, batch.done);
+          },
+          handler);
     }
 
   private:

@@ -26,6 +26,7 @@
 #ifndef BLITZ_CHANNEL_HPP
 #define BLITZ_CHANNEL_HPP
 
+#include <blitz/async_result.hpp>
 #include <blitz/channel_error.hpp>
 #include <blitz/detail/handler_invoke.hpp>
 #include <blitz/detail/handler_op.hpp>
@@ -180,29 +181,34 @@ public:
   // handler(error_code): success once v is buffered or received, channel_closed if the
   // channel is or gets closed first, channel_cancelled on cancel() or destruction.
   template <class V, class Handler>
-  void async_send(V&& v, Handler&& handler)
+  auto async_send(V&& v, Handler&& handler)
   {
-    using op_t = detail::channel_send_op<detail::decay_handler_t<Handler>, T>;
-    op_t* o = detail::new_handler_op<op_t>(std::forward<Handler>(handler), std::forward<V>(v));
-    detail::new_op_guard guard(o);
-    detail::completion_batch batch(senders_);
-    std::lock_guard<std::mutex> lock(mutex_);
-    if (!open_)
-    {
-      o->ec_ = error::channel_closed;
-      guard.release();
-      senders_.ready_now(o, batch.done);
-    }
-    else if (offer_locked(std::move(o->value_), batch.done))
-    {
-      guard.release();
-      senders_.ready_now(o, batch.done);
-    }
-    else
-    {
-      guard.release();
-      senders_.park(o);
-    }
+    return async_initiate<Handler, void(boost::system::error_code)>(
+        [this](auto&& h, auto&& v) {
+          using H = decltype(h);
+          using op_t = detail::channel_send_op<detail::decay_handler_t<H>, T>;
+          op_t* o = detail::new_handler_op<op_t>(std::forward<H>(h), std::forward<decltype(v)>(v));
+          detail::new_op_guard guard(o);
+          detail::completion_batch batch(senders_);
+          std::lock_guard<std::mutex> lock(mutex_);
+          if (!open_)
+          {
+            o->ec_ = error::channel_closed;
+            guard.release();
+            senders_.ready_now(o, batch.done);
+          }
+          else if (offer_locked(std::move(o->value_), batch.done))
+          {
+            guard.release();
+            senders_.ready_now(o, batch.done);
+          }
+          else
+          {
+            guard.release();
+            senders_.park(o);
+          }
+        },
+        handler, std::forward<V>(v));
   }
 
   // Takes the next value if one is there now.
@@ -216,24 +222,29 @@ public:
   // handler(error_code, T): the next value; channel_closed once the channel is closed and
   // drained, channel_cancelled on cancel() or destruction (with a value-initialised T).
   template <class Handler>
-  void async_receive(Handler&& handler)
+  auto async_receive(Handler&& handler)
   {
-    using op_t = detail::channel_receive_op<detail::decay_handler_t<Handler>, T>;
-    op_t* o = detail::new_handler_op<op_t>(std::forward<Handler>(handler));
-    detail::new_op_guard guard(o);
-    detail::completion_batch batch(receivers_);
-    std::lock_guard<std::mutex> lock(mutex_);
-    bool got = take_locked(o->value_, batch.done);
-    guard.release();
-    if (got)
-      receivers_.ready_now(o, batch.done);
-    else if (!open_)
-    {
-      o->ec_ = error::channel_closed;
-      receivers_.ready_now(o, batch.done);
-    }
-    else
-      receivers_.park(o);
+    return async_initiate<Handler, void(boost::system::error_code, T)>(
+        [this](auto&& h) {
+          using H = decltype(h);
+          using op_t = detail::channel_receive_op<detail::decay_handler_t<H>, T>;
+          op_t* o = detail::new_handler_op<op_t>(std::forward<H>(h));
+          detail::new_op_guard guard(o);
+          detail::completion_batch batch(receivers_);
+          std::lock_guard<std::mutex> lock(mutex_);
+          bool got = take_locked(o->value_, batch.done);
+          guard.release();
+          if (got)
+            receivers_.ready_now(o, batch.done);
+          else if (!open_)
+          {
+            o->ec_ = error::channel_closed;
+            receivers_.ready_now(o, batch.done);
+          }
+          else
+            receivers_.park(o);
+        },
+        handler);
   }
 
   // No more sends. Waiting sends fail with channel_closed; receivers get what is buffered,

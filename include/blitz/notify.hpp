@@ -6,6 +6,7 @@
 #ifndef BLITZ_NOTIFY_HPP
 #define BLITZ_NOTIFY_HPP
 
+#include <blitz/async_result.hpp>
 #include <blitz/detail/handler_op.hpp>
 #include <blitz/detail/sync_waiters.hpp>
 #include <blitz/error.hpp>
@@ -34,19 +35,24 @@ public:
 
   // handler(error_code): success when notified, operation_aborted if cancelled first.
   template <class Handler>
-  void async_wait(Handler&& handler)
+  auto async_wait(Handler&& handler)
   {
-    using op_t = detail::ec_op<detail::decay_handler_t<Handler>>;
-    op_t* o = detail::new_handler_op<op_t>(std::forward<Handler>(handler));
-    detail::completion_batch batch(waiters_);
-    std::lock_guard<std::mutex> lock(mutex_);
-    if (permit_)
-    {
-      permit_ = false;
-      waiters_.ready_now(o, batch.done);
-    }
-    else
-      waiters_.park(o);
+    return async_initiate<Handler, void(boost::system::error_code)>(
+        [this](auto&& h) {
+          using H = decltype(h);
+          using op_t = detail::ec_op<detail::decay_handler_t<H>>;
+          op_t* o = detail::new_handler_op<op_t>(std::forward<H>(h));
+          detail::completion_batch batch(waiters_);
+          std::lock_guard<std::mutex> lock(mutex_);
+          if (permit_)
+          {
+            permit_ = false;
+            waiters_.ready_now(o, batch.done);
+          }
+          else
+            waiters_.park(o);
+        },
+        handler);
   }
 
   void notify_one()

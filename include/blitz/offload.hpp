@@ -26,6 +26,7 @@
 #define BLITZ_OFFLOAD_HPP
 
 #include <blitz/associated_allocator.hpp>
+#include <blitz/async_result.hpp>
 #include <blitz/detail/completion_target.hpp>
 #include <blitz/detail/strand_queue.hpp>
 #include <blitz/strand.hpp>
@@ -142,16 +143,46 @@ void start_offload(pool_core& pool, Fn&& fn, Handler&& handler)
 
 } // namespace detail
 
-template <class Fn, class Handler>
-void offload(thread_pool& pool, Fn&& fn, Handler&& handler)
-{
-  detail::start_offload(pool.impl(), std::forward<Fn>(fn), std::forward<Handler>(handler));
-}
+namespace detail {
 
-template <class Fn, class Handler>
-void offload(const thread_pool::executor_type& ex, Fn&& fn, Handler&& handler)
+template <class Result>
+struct offload_signature
 {
-  detail::start_offload(ex.context().impl(), std::forward<Fn>(fn), std::forward<Handler>(handler));
+  using type = void(std::exception_ptr, Result);
+};
+template <>
+struct offload_signature<void>
+{
+  using type = void(std::exception_ptr);
+};
+template <class Fn>
+using offload_signature_t = typename offload_signature<
+    typename std::decay<decltype(std::declval<typename std::decay<Fn>::type&>()())>::type>::type;
+
+struct initiate_offload
+{
+  template <class Handler, class Fn>
+  void operator()(Handler&& handler, pool_core* pool, Fn&& fn) const
+  {
+    start_offload(*pool, std::forward<Fn>(fn), std::forward<Handler>(handler));
+  }
+};
+
+} // namespace detail
+
+// Any completion token: offload(pool, fn, use_future) gives a future of fn's result that
+// rethrows what fn threw.
+template <class Fn, class Handler>
+auto offload(thread_pool& pool, Fn&& fn, Handler&& handler)
+{
+  return async_initiate<Handler, detail::offload_signature_t<Fn>>(
+      detail::initiate_offload(), handler, &pool.impl(), std::forward<Fn>(fn));
+}
+template <class Fn, class Handler>
+auto offload(const thread_pool::executor_type& ex, Fn&& fn, Handler&& handler)
+{
+  return async_initiate<Handler, detail::offload_signature_t<Fn>>(
+      detail::initiate_offload(), handler, &ex.context().impl(), std::forward<Fn>(fn));
 }
 
 } // namespace blitz

@@ -5,6 +5,7 @@
 #ifndef BLITZ_ONESHOT_HPP
 #define BLITZ_ONESHOT_HPP
 
+#include <blitz/async_result.hpp>
 #include <blitz/channel.hpp>
 
 #include <atomic>
@@ -46,9 +47,9 @@ public:
 
   // handler(error_code, T): the value, or channel_closed.
   template <class Handler>
-  void async_receive(Handler&& handler)
+  auto async_receive(Handler&& handler)
   {
-    ch_.async_receive(std::forward<Handler>(handler));
+    return ch_.async_receive(std::forward<Handler>(handler));
   }
 
   bool try_receive(T& out) { return ch_.try_receive(out); }

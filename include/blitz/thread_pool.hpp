@@ -164,19 +164,19 @@ struct raw_op_executor<thread_pool::executor_type> : std::true_type
 // post.hpp and bind_executor.hpp recognise an execution context by its run() member, which
 // Asio's thread_pool does not have; these overloads give the pool the same free functions.
 template <class Handler>
-void post(thread_pool& pool, Handler&& h)
+auto post(thread_pool& pool, Handler&& h)
 {
-  pool.get_executor().post(std::forward<Handler>(h));
+  return async_initiate<Handler, void()>(detail::initiate_post(), h, pool.get_executor());
 }
 template <class Handler>
-void dispatch(thread_pool& pool, Handler&& h)
+auto dispatch(thread_pool& pool, Handler&& h)
 {
-  pool.get_executor().dispatch(std::forward<Handler>(h));
+  return async_initiate<Handler, void()>(detail::initiate_dispatch(), h, pool.get_executor());
 }
 template <class Handler>
-void defer(thread_pool& pool, Handler&& h)
+auto defer(thread_pool& pool, Handler&& h)
 {
-  pool.get_executor().defer(std::forward<Handler>(h));
+  return async_initiate<Handler, void()>(detail::initiate_defer(), h, pool.get_executor());
 }
 template <class T>
 executor_binder<typename std::decay<T>::type, thread_pool::executor_type>

@@ -4,7 +4,7 @@
 //
 // The future holds what the handler would have received after its error code (nothing:
 // future<void>; one value: future<T>; several: future<std::tuple<...>>). A failed operation
-// (a non-zero error_code, or a non-null exception_ptr as offload delivers) stores the error
+// (a non-zero error_code, or a non-null exception_ptr first argument) stores the error
 // instead, and get() throws it: boost::system::system_error for an error_code. The promise
 // is fulfilled on the thread that runs the operation's completion, so get() must be called
 // from a thread other than the one running the io_context.
@@ -66,19 +66,20 @@ struct future_value<Value>
 };
 
 // The promise behind a future, and how a completion's values fulfil it.
-template <class Value>
+// Allocator: use_future[a]'s, which also allocates the operation (get_allocator).
+template <class Value, class Allocator>
 class promise_base
 {
 public:
-  template <class Allocator>
+  using allocator_type = Allocator;
+
   explicit promise_base(const use_future_t<Allocator>& token)
-    : promise_(std::make_shared<std::promise<Value>>(std::allocator_arg, token.get_allocator()))
+    : allocator_(token.get_allocator()),
+      promise_(std::allocate_shared<std::promise<Value>>(allocator_, std::allocator_arg, allocator_))
   {
   }
-  explicit promise_base(const use_future_t<std::allocator<void>>&)
-    : promise_(std::make_shared<std::promise<Value>>())
-  {
-  }
+
+  allocator_type get_allocator() const noexcept { return allocator_; }
 
   std::future<Value> get_future() { return promise_->get_future(); }
 
@@ -101,28 +102,30 @@ protected:
   }
 
 private:
+  Allocator allocator_;
   // Shared, not owned: an operation may copy its handler (a strand's wrap does).
   std::shared_ptr<std::promise<Value>> promise_;
 };
 
 // Head: what the completion passes first, when it reports failure that way (error_code,
 // exception_ptr), or void when every argument is a value.
-template <class Value, class Head>
-class promise_handler : public promise_base<Value>
+template <class Value, class Head, class Allocator>
+class promise_handler : public promise_base<Value, Allocator>
 {
 public:
-  using promise_base<Value>::promise_base;
+  using promise_base<Value, Allocator>::promise_base;
   template <class... A>
   void operator()(A&&... a)
   {
     this->set(std::forward<A>(a)...);
   }
 };
-template <class Value>
-class promise_handler<Value, boost::system::error_code> : public promise_base<Value>
+template <class Value, class Allocator>
+class promise_handler<Value, boost::system::error_code, Allocator>
+  : public promise_base<Value, Allocator>
 {
 public:
-  using promise_base<Value>::promise_base;
+  using promise_base<Value, Allocator>::promise_base;
   template <class... A>
   void operator()(const boost::system::error_code& ec, A&&... a)
   {
@@ -132,11 +135,11 @@ public:
       this->set(std::forward<A>(a)...);
   }
 };
-template <class Value>
-class promise_handler<Value, std::exception_ptr> : public promise_base<Value>
+template <class Value, class Allocator>
+class promise_handler<Value, std::exception_ptr, Allocator> : public promise_base<Value, Allocator>
 {
 public:
-  using promise_base<Value>::promise_base;
+  using promise_base<Value, Allocator>::promise_base;
   template <class... A>
   void operator()(std::exception_ptr e, A&&... a)
   {
@@ -181,7 +184,8 @@ class async_result<use_future_t<Allocator>, Signature>
 public:
   using value_type = typename detail::future_signature<Signature>::value_type;
   using completion_handler_type =
-      detail::promise_handler<value_type, typename detail::future_signature<Signature>::head>;
+      detail::promise_handler<value_type, typename detail::future_signature<Signature>::head,
+                              Allocator>;
   using return_type = std::future<value_type>;
 
   explicit async_result(completion_handler_type& h) : future_(h.get_future()) {}

@@ -17,6 +17,7 @@
 #ifndef BLITZ_WATCH_HPP
 #define BLITZ_WATCH_HPP
 
+#include <blitz/async_result.hpp>
 #include <blitz/channel.hpp>
 #include <blitz/channel_error.hpp>
 
@@ -117,31 +118,36 @@ public:
   // handler(error_code, T value, std::uint64_t version): at once if the current version is
   // not `seen`, else at the next send; channel_closed once closed with nothing newer.
   template <class Handler>
-  void async_changed(std::uint64_t seen, Handler&& handler)
+  auto async_changed(std::uint64_t seen, Handler&& handler)
   {
-    using op_t = detail::watch_op<detail::decay_handler_t<Handler>, T>;
-    op_t* o = detail::new_handler_op<op_t>(std::forward<Handler>(handler));
-    detail::new_op_guard guard(o);
-    detail::completion_batch batch(waiters_);
-    std::lock_guard<std::mutex> lock(mutex_);
-    if (version_ != seen)
-    {
-      // Newer (or a version this watch never had): the current value at once.
-      fill_locked(o);
-      guard.release();
-      waiters_.ready_now(o, batch.done);
-    }
-    else if (!open_)
-    {
-      o->ec_ = error::channel_closed;
-      guard.release();
-      waiters_.ready_now(o, batch.done);
-    }
-    else
-    {
-      guard.release();
-      waiters_.park(o);
-    }
+    return async_initiate<Handler, void(boost::system::error_code, T, std::uint64_t)>(
+        [this, seen](auto&& h) {
+          using H = decltype(h);
+          using op_t = detail::watch_op<detail::decay_handler_t<H>, T>;
+          op_t* o = detail::new_handler_op<op_t>(std::forward<H>(h));
+          detail::new_op_guard guard(o);
+          detail::completion_batch batch(waiters_);
+          std::lock_guard<std::mutex> lock(mutex_);
+          if (version_ != seen)
+          {
+            // Newer (or a version this watch never had): the current value at once.
+            fill_locked(o);
+            guard.release();
+            waiters_.ready_now(o, batch.done);
+          }
+          else if (!open_)
+          {
+            o->ec_ = error::channel_closed;
+            guard.release();
+            waiters_.ready_now(o, batch.done);
+          }
+          else
+          {
+            guard.release();
+            waiters_.park(o);
+          }
+        },
+        handler);
   }
 
   void close()

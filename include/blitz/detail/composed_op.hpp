@@ -13,6 +13,7 @@
 #include <blitz/associated_cancellation_slot.hpp>
 #include <blitz/associated_executor.hpp>
 #include <blitz/cancellation_type.hpp>
+#include <blitz/detail/handler_deadline.hpp>
 
 #include <type_traits>
 
@@ -44,6 +45,17 @@ struct honoured_cancellation<H, typename std::enable_if<is_composed_op<H>::value
 {
   static constexpr cancellation_type value = cancellation_type::terminal |
                                              cancellation_type::partial;
+};
+
+// A cancel_after deadline on the caller's handler bounds every step, as it does for
+// async_read and async_write.
+template <class T>
+struct handler_deadline<T, typename std::enable_if<is_composed_op<T>::value>::type>
+{
+  static std::int64_t get(const T& o) noexcept
+  {
+    return handler_deadline<typename T::handler_type>::get(o.handler());
+  }
 };
 
 } // namespace detail

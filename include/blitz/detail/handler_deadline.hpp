@@ -12,7 +12,8 @@ class cancel_after_handler;
 
 namespace detail {
 
-template <class T>
+// The second parameter lets a family of wrappers (composed_op_tag) forward as a group.
+template <class T, class = void>
 struct handler_deadline
 {
   static std::int64_t get(const T&) noexcept { return -1; }
