@@ -147,6 +147,34 @@ BOOST_AUTO_TEST_CASE(deadline_reaches_every_kind_of_composed_operation)
   }
 }
 
+// A connect over a range carries the deadline to every attempt. The listener's accept queue
+// is full (backlog 0, one connection waiting), so the kernel drops the attempt's SYN and
+// the connect would wait for the retransmissions (minutes) without the deadline.
+BOOST_AUTO_TEST_CASE(range_connect_deadline_reaches_each_attempt)
+{
+  blitz::io_context ctx;
+  tcp::acceptor acceptor(ctx);
+  acceptor.open(tcp::v4());
+  acceptor.bind(tcp::endpoint(blitz::ip::address_v4::loopback(), 0));
+  acceptor.listen(0);
+  tcp::socket filler(ctx);
+  filler.connect(acceptor.local_endpoint());
+  tcp::socket s(ctx);
+  std::vector<tcp::endpoint> endpoints{acceptor.local_endpoint()};
+  error_code got;
+  int calls = 0;
+  auto start = steady::now();
+  blitz::async_connect(s, endpoints,
+                       blitz::cancel_after(50ms, [&](const error_code& ec, const tcp::endpoint&) {
+                         ++calls;
+                         got = ec;
+                       }));
+  ctx.run_for(3s); // bounded: without the deadline the attempt waits for ever here
+  BOOST_TEST(calls == 1);
+  BOOST_TEST((got == blitz::error::operation_aborted));
+  BOOST_TEST((steady::now() - start < 2s));
+}
+
 BOOST_AUTO_TEST_CASE(accept_times_out)
 {
   blitz::io_context ctx;

@@ -688,3 +688,103 @@ BOOST_AUTO_TEST_CASE(channels_and_locks_take_tokens)
   BOOST_REQUIRE(settled(ctx, closed));
   BOOST_TEST((error_of(closed) == blitz::error::channel_closed));
 }
+
+namespace {
+
+// Waits on a timer, then reads through async_read (a composed operation completing `self`),
+// so that both kinds of step are pending in turn.
+struct wait_then_read
+{
+  blitz::steady_timer& timer;
+  tcp::socket& s;
+  char* buf;
+  std::string* log;
+  template <class Self>
+  void operator()(Self& self, error_code ec = error_code(), std::size_t n = 0)
+  {
+    switch (self.invocations())
+    {
+    case 1:
+      timer.expires_after(1h);
+      return timer.async_wait(std::move(self));
+    case 2:
+      *log += ec ? "timer:" + ec.message() + " " : "timer ";
+      if (ec)
+        return self.complete(ec, 0);
+      return blitz::async_read(s, blitz::buffer(buf, 4), std::move(self));
+    default:
+      self.complete(ec, n);
+    }
+  }
+};
+
+// Reads through async_read with `self` bound to a strand: a composed step in a binder.
+struct read_on_strand
+{
+  tcp::socket& s;
+  char* buf;
+  blitz::strand<blitz::io_context::executor_type> strand;
+  template <class Self>
+  void operator()(Self& self, error_code ec = error_code(), std::size_t n = 0)
+  {
+    if (self.invocations() == 1)
+      return blitz::async_read(s, blitz::buffer(buf, 4),
+                               blitz::bind_executor(strand, std::move(self)));
+    self.complete(ec, n);
+  }
+};
+
+} // namespace
+
+// A composed operation's steps honour what the operation does (terminal only), whatever
+// the step: a timer wait or a composed read, and also when `self` is bound to a strand.
+BOOST_AUTO_TEST_CASE(async_compose_filters_cancellation_for_every_kind_of_step)
+{
+  connected_pair p;
+  blitz::steady_timer timer(p.ctx);
+  blitz::cancellation_signal sig;
+  char buf[4];
+  std::string log;
+  int calls = 0;
+  error_code got;
+  auto handler = blitz::bind_cancellation_slot(sig.slot(), [&](error_code ec, std::size_t) {
+    ++calls;
+    got = ec;
+  });
+  blitz::async_compose<decltype(handler)&, void(error_code, std::size_t)>(
+      wait_then_read{timer, p.server, buf, &log}, handler, p.server);
+  p.ctx.poll();
+  sig.emit(blitz::cancellation_type::partial); // the timer step ignores it
+  sig.emit(blitz::cancellation_type::total);
+  p.ctx.poll();
+  BOOST_TEST(log.empty());
+  timer.cancel(); // the timer step ends; the read step starts
+  p.ctx.poll();
+  BOOST_TEST(log == "timer:" + error_code(blitz::error::operation_aborted).message() + " ");
+  BOOST_TEST(calls == 1); // the implementation completed on the aborted timer
+  BOOST_TEST((got == blitz::error::operation_aborted));
+
+  // Now the read step: partial and total are ignored, terminal ends it.
+  log.clear();
+  calls = 0;
+  std::string log2;
+  auto handler2 = blitz::bind_cancellation_slot(sig.slot(), [&](error_code ec, std::size_t) {
+    ++calls;
+    got = ec;
+  });
+  p.ctx.restart();
+  blitz::async_compose<decltype(handler2)&, void(error_code, std::size_t)>(
+      read_on_strand{p.server, buf, blitz::make_strand(p.ctx)}, handler2, p.server);
+  blitz::write(p.client, blitz::buffer("ab", 2));
+  p.ctx.run_for(20ms);
+  sig.emit(blitz::cancellation_type::partial);
+  sig.emit(blitz::cancellation_type::total);
+  p.ctx.restart();
+  p.ctx.run_for(20ms);
+  BOOST_TEST(calls == 0);
+  sig.emit(blitz::cancellation_type::terminal);
+  p.ctx.restart();
+  p.ctx.run_for(2s);
+  BOOST_TEST(calls == 1);
+  BOOST_TEST((got == blitz::error::operation_aborted));
+}

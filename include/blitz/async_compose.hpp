@@ -34,6 +34,7 @@
 #include <blitz/async_result.hpp>
 #include <blitz/detail/composed_op.hpp>
 #include <blitz/detail/handler_deadline.hpp>
+#include <blitz/detail/honoured_cancellation.hpp>
 #include <blitz/executor_work_guard.hpp>
 #include <blitz/system_executor.hpp>
 
@@ -200,7 +201,8 @@ struct handler_deadline<composed_operation<Implementation, Handler, Signature, E
 template <class Implementation, class Handler, class Signature, class... Executors>
 struct honoured_cancellation<composed_operation<Implementation, Handler, Signature, Executors...>>
 {
-  static constexpr cancellation_type value = cancellation_type::terminal;
+  static constexpr cancellation_type value =
+      cancellation_type::terminal & honoured_cancellation<Handler>::value;
 };
 
 } // namespace detail

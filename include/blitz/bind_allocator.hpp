@@ -6,6 +6,7 @@
 #include <blitz/associated_allocator.hpp>
 #include <blitz/associated_executor.hpp>
 #include <blitz/detail/handler_deadline.hpp>
+#include <blitz/detail/honoured_cancellation.hpp>
 
 #include <type_traits>
 #include <utility>
@@ -53,6 +54,11 @@ struct associated_executor<allocator_binder<T, Allocator>, Executor>
 namespace detail {
 template <class T, class A>
 struct handler_deadline<allocator_binder<T, A>> : forwarded_handler_deadline<allocator_binder<T, A>>
+{
+};
+template <class T, class A>
+struct honoured_cancellation<allocator_binder<T, A>>
+  : forwarded_honoured_cancellation<allocator_binder<T, A>>
 {
 };
 } // namespace detail

@@ -7,6 +7,7 @@
 #include <blitz/associated_cancellation_slot.hpp>
 #include <blitz/associated_executor.hpp>
 #include <blitz/detail/handler_deadline.hpp>
+#include <blitz/detail/honoured_cancellation.hpp>
 
 #include <type_traits>
 #include <utility>
@@ -65,6 +66,11 @@ namespace detail {
 template <class T, class S>
 struct handler_deadline<cancellation_slot_binder<T, S>>
   : forwarded_handler_deadline<cancellation_slot_binder<T, S>>
+{
+};
+template <class T, class S>
+struct honoured_cancellation<cancellation_slot_binder<T, S>>
+  : forwarded_honoured_cancellation<cancellation_slot_binder<T, S>>
 {
 };
 } // namespace detail

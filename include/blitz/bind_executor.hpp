@@ -7,6 +7,7 @@
 #include <blitz/associated_cancellation_slot.hpp>
 #include <blitz/associated_executor.hpp>
 #include <blitz/detail/handler_deadline.hpp>
+#include <blitz/detail/honoured_cancellation.hpp>
 
 #include <type_traits>
 #include <utility>
@@ -65,6 +66,11 @@ namespace detail {
 template <class T, class Executor>
 struct handler_deadline<executor_binder<T, Executor>>
   : forwarded_handler_deadline<executor_binder<T, Executor>>
+{
+};
+template <class T, class Executor>
+struct honoured_cancellation<executor_binder<T, Executor>>
+  : forwarded_honoured_cancellation<executor_binder<T, Executor>>
 {
 };
 template <class T, class = void>

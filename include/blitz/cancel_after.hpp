@@ -4,8 +4,9 @@
 // cancel_after. io_uring enforces it in the kernel with an absolute IORING_OP_LINK_TIMEOUT
 // linked to the operation's SQE; epoll with a wheel of parked operations' deadlines.
 //
-// Composed operations (async_read, async_write) apply the deadline to the whole transfer:
-// every step inherits the same absolute deadline. Operations that are not socket, descriptor
+// Composed operations (async_read, async_write, async_read_until, range async_connect,
+// async_compose and the rest) apply the deadline to the whole operation: every step
+// inherits the same absolute deadline. Operations that are not socket, descriptor
 // or file I/O (timer waits, posted handlers) ignore it.
 #ifndef BLITZ_CANCEL_AFTER_HPP
 #define BLITZ_CANCEL_AFTER_HPP

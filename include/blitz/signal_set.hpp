@@ -22,13 +22,15 @@ namespace blitz {
 namespace detail {
 
 // What a handler's cancellation slot holds while its signal wait is pending: every type
-// cancels (a wait that has not completed has done nothing), as with Asio's signal_set.
+// cancels (a wait that has not completed has done nothing), as with Asio's signal_set,
+// unless the handler is a step of a composed operation that honours fewer.
 struct signal_wait_canceller
 {
   signal_wait_op* o;
+  cancellation_type honoured; // see honoured_cancellation
   void operator()(cancellation_type t) const noexcept
   {
-    if (!!t)
+    if (!!(t & honoured))
       signal_set_impl::cancel_wait(o);
   }
 };
@@ -45,7 +47,8 @@ public:
   // Before the wait starts.
   void connect_cancellation()
   {
-    install_canceller(get_associated_cancellation_slot(handler_), signal_wait_canceller{this});
+    install_canceller(get_associated_cancellation_slot(handler_),
+                      signal_wait_canceller{this, honoured_cancellation<Handler>::value});
   }
 
 private:

@@ -14,6 +14,7 @@
 #include <blitz/associated_executor.hpp>
 #include <blitz/cancellation_type.hpp>
 #include <blitz/detail/handler_deadline.hpp>
+#include <blitz/detail/honoured_cancellation.hpp>
 
 #include <type_traits>
 
@@ -29,22 +30,15 @@ struct is_composed_op : std::is_base_of<composed_op_tag, T>
 {
 };
 
-// The cancellation types an operation whose handler is H honours. A composed operation
-// honours terminal and partial only, as Asio's do: a step that has already moved bytes
-// cannot be undone, so `total` (cancel only if nothing has happened) never holds for the
-// whole, and emitted on the caller's slot it is ignored while the transfer goes on.
-// Elementary operations honour every type. Specialised by the composed ops that do not
-// derive composed_op_tag (composed_transfer_op, connect_op).
-template <class H, class = void>
-struct honoured_cancellation
-{
-  static constexpr cancellation_type value = cancellation_type::all;
-};
+// A composed operation honours terminal and partial cancellation only, as Asio's do: a
+// step that has already moved bytes cannot be undone, so `total` (cancel only if nothing
+// has happened) never holds for the whole, and emitted on the caller's slot it is ignored
+// while the transfer goes on. Specialised alike by the composed ops that do not derive
+// composed_op_tag (composed_transfer_op, connect_op, composed_operation).
 template <class H>
 struct honoured_cancellation<H, typename std::enable_if<is_composed_op<H>::value>::type>
+  : composed_honoured_cancellation<typename H::handler_type>
 {
-  static constexpr cancellation_type value = cancellation_type::terminal |
-                                             cancellation_type::partial;
 };
 
 // A cancel_after deadline on the caller's handler bounds every step, as it does for

@@ -175,9 +175,8 @@ namespace detail {
 // Terminal and partial only, as for every composed op (see honoured_cancellation).
 template <bool IsRead, class Stream, class Buffers, class Condition, class Handler>
 struct honoured_cancellation<composed_transfer_op<IsRead, Stream, Buffers, Condition, Handler>>
+  : composed_honoured_cancellation<Handler>
 {
-  static constexpr cancellation_type value = cancellation_type::terminal |
-                                             cancellation_type::partial;
 };
 
 // A deadline (cancel_after) covers the whole transfer: each step gets the same one.

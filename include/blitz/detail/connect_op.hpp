@@ -240,9 +240,18 @@ namespace detail {
 // attempt that failed has already closed and reopened the socket.
 template <class Socket, class Range, class Cond, class Handler, bool R>
 struct honoured_cancellation<connect_op<Socket, Range, Cond, Handler, R>>
+  : composed_honoured_cancellation<Handler>
 {
-  static constexpr cancellation_type value = cancellation_type::terminal |
-                                             cancellation_type::partial;
+};
+
+// A cancel_after deadline bounds every attempt.
+template <class Socket, class Range, class Cond, class Handler, bool R>
+struct handler_deadline<connect_op<Socket, Range, Cond, Handler, R>>
+{
+  static std::int64_t get(const connect_op<Socket, Range, Cond, Handler, R>& o) noexcept
+  {
+    return handler_deadline<Handler>::get(o.handler());
+  }
 };
 
 } // namespace detail

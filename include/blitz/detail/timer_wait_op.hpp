@@ -20,9 +20,10 @@ struct timer_wait_canceller
 {
   scheduler* sched;
   timer_wait* w;
+  cancellation_type honoured; // see honoured_cancellation: a step of a composed operation
   void operator()(cancellation_type t) const noexcept
   {
-    if (!!t)
+    if (!!(t & honoured))
       sched->timer_cancel_wait(*w);
   }
 };
@@ -40,7 +41,8 @@ public:
   // Before the wait is armed on s.
   void connect_cancellation(scheduler& s)
   {
-    install_canceller(get_associated_cancellation_slot(handler_), timer_wait_canceller{&s, this});
+    install_canceller(get_associated_cancellation_slot(handler_),
+                      timer_wait_canceller{&s, this, honoured_cancellation<Handler>::value});
   }
 
 private:
