@@ -97,54 +97,41 @@ struct read_twice
 
 } // namespace
 
+// Starts one operation on a fresh pair, given a handler with a 30 ms deadline: it must end
+// aborted, once. run_for bounds the wait: without the deadline the step waits for ever.
+template <class Start>
+void check_deadline_aborts(Start start)
+{
+  connected_pair p;
+  error_code got;
+  int calls = 0;
+  start(p, blitz::cancel_after(30ms, [&](const error_code& ec, std::size_t) {
+          ++calls;
+          got = ec;
+        }));
+  p.ctx.run_for(3s);
+  BOOST_TEST(calls == 1);
+  BOOST_TEST((got == blitz::error::operation_aborted));
+}
+
 BOOST_AUTO_TEST_CASE(deadline_reaches_every_kind_of_composed_operation)
 {
-  // run_for bounds each wait: without the deadline the step would wait for ever.
-  {
-    connected_pair p;
-    std::string line;
-    error_code got;
-    int calls = 0;
+  std::string line;
+  check_deadline_aborts([&](connected_pair& p, auto handler) {
     blitz::write(p.server, blitz::buffer("no newline", 10));
-    blitz::async_read_until(p.client, blitz::dynamic_buffer(line), '\n',
-                            blitz::cancel_after(30ms, [&](const error_code& ec, std::size_t) {
-                              ++calls;
-                              got = ec;
-                            }));
-    p.ctx.run_for(3s);
-    BOOST_TEST(calls == 1);
-    BOOST_TEST((got == blitz::error::operation_aborted));
-  }
-  {
-    connected_pair p;
-    std::vector<char> all;
-    error_code got;
-    int calls = 0;
+    blitz::async_read_until(p.client, blitz::dynamic_buffer(line), '\n', std::move(handler));
+  });
+  std::vector<char> all;
+  check_deadline_aborts([&](connected_pair& p, auto handler) {
     blitz::async_read(p.client, blitz::dynamic_buffer(all), blitz::transfer_at_least(100),
-                      blitz::cancel_after(30ms, [&](const error_code& ec, std::size_t) {
-                        ++calls;
-                        got = ec;
-                      }));
-    p.ctx.run_for(3s);
-    BOOST_TEST(calls == 1);
-    BOOST_TEST((got == blitz::error::operation_aborted));
-  }
-  {
-    connected_pair p;
-    char buf[4];
-    error_code got;
-    int calls = 0;
+                      std::move(handler));
+  });
+  char buf[4];
+  check_deadline_aborts([&](connected_pair& p, auto handler) {
     blitz::write(p.server, blitz::buffer("abcd", 4)); // the first step completes, the second waits
-    auto timed = blitz::cancel_after(30ms, [&](const error_code& ec, std::size_t) {
-      ++calls;
-      got = ec;
-    });
-    blitz::async_compose<decltype(timed)&, void(error_code, std::size_t)>(read_twice{p.client, buf},
-                                                                         timed, p.client);
-    p.ctx.run_for(3s);
-    BOOST_TEST(calls == 1);
-    BOOST_TEST((got == blitz::error::operation_aborted));
-  }
+    blitz::async_compose<decltype(handler), void(error_code, std::size_t)>(
+        read_twice{p.client, buf}, handler, p.client);
+  });
 }
 
 // A connect over a range carries the deadline to every attempt. The listener's accept queue

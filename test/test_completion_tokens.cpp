@@ -65,6 +65,21 @@ bool settled(blitz::io_context& ctx, std::future<T>& f)
   return true;
 }
 
+// What a future's get() threw as a runtime_error, or "" when it returned.
+template <class T>
+std::string runtime_error_of(std::future<T>& f)
+{
+  try
+  {
+    f.get();
+  }
+  catch (const std::runtime_error& e)
+  {
+    return e.what();
+  }
+  return "";
+}
+
 template <class T>
 error_code error_of(std::future<T>& f)
 {
@@ -302,16 +317,7 @@ BOOST_AUTO_TEST_CASE(use_future_with_several_values_and_with_exception_ptr)
   std::future<int> bad = async_may_throw(ctx, true, blitz::use_future);
   BOOST_REQUIRE(ready_soon(good) && settled(ctx, bad));
   BOOST_TEST(good.get() == 7);
-  std::string what;
-  try
-  {
-    bad.get();
-  }
-  catch (const std::runtime_error& e)
-  {
-    what = e.what();
-  }
-  BOOST_TEST(what == "refused");
+  BOOST_TEST(runtime_error_of(bad) == "refused");
 }
 
 BOOST_AUTO_TEST_CASE(resolve_through_a_future)
@@ -646,16 +652,7 @@ BOOST_AUTO_TEST_CASE(offload_through_a_future)
   BOOST_REQUIRE(ready_soon(sum) && ready_soon(failed));
   pool.join(); // the workers are done with the handlers: see settled()
   BOOST_TEST(sum.get() == 42);
-  std::string what;
-  try
-  {
-    failed.get();
-  }
-  catch (const std::runtime_error& e)
-  {
-    what = e.what();
-  }
-  BOOST_TEST(what == "no");
+  BOOST_TEST(runtime_error_of(failed) == "no");
 }
 
 BOOST_AUTO_TEST_CASE(channels_and_locks_take_tokens)

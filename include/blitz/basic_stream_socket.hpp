@@ -87,31 +87,19 @@ public:
   auto async_read_some(const MutableBufferSequence& b, ReadHandler&& handler)
   {
     return async_initiate<ReadHandler, void(boost::system::error_code, std::size_t)>(
-        [this](auto&& h, const auto& b) {
-          using H = decltype(h);
-          this->start_transfer(detail::io_kind::recv, b, 0, std::forward<H>(h));
-        },
-        handler, b);
+        initiate_transfer{this, detail::io_kind::recv, 0}, handler, b);
   }
   template <class MutableBufferSequence, class ReadHandler>
   auto async_receive(const MutableBufferSequence& b, ReadHandler&& handler)
   {
     return async_initiate<ReadHandler, void(boost::system::error_code, std::size_t)>(
-        [this](auto&& h, const auto& b) {
-          using H = decltype(h);
-          this->start_transfer(detail::io_kind::recv, b, 0, std::forward<H>(h));
-        },
-        handler, b);
+        initiate_transfer{this, detail::io_kind::recv, 0}, handler, b);
   }
   template <class MutableBufferSequence, class ReadHandler>
   auto async_receive(const MutableBufferSequence& b, message_flags flags, ReadHandler&& handler)
   {
     return async_initiate<ReadHandler, void(boost::system::error_code, std::size_t)>(
-        [this, flags](auto&& h, const auto& b) {
-          using H = decltype(h);
-          this->start_transfer(detail::io_kind::recv, b, flags, std::forward<H>(h));
-        },
-        handler, b);
+        initiate_transfer{this, detail::io_kind::recv, flags}, handler, b);
   }
   // Beyond Asio: receive into a buffer lent by pool; handler(error_code, pooled_buffer).
   // The buffer is picked only when data arrives, so a pending receive holds none.
@@ -143,34 +131,36 @@ public:
   auto async_write_some(const ConstBufferSequence& b, WriteHandler&& handler)
   {
     return async_initiate<WriteHandler, void(boost::system::error_code, std::size_t)>(
-        [this](auto&& h, const auto& b) {
-          using H = decltype(h);
-          this->start_transfer(detail::io_kind::send, b, 0, std::forward<H>(h));
-        },
-        handler, b);
+        initiate_transfer{this, detail::io_kind::send, 0}, handler, b);
   }
   template <class ConstBufferSequence, class WriteHandler>
   auto async_send(const ConstBufferSequence& b, WriteHandler&& handler)
   {
     return async_initiate<WriteHandler, void(boost::system::error_code, std::size_t)>(
-        [this](auto&& h, const auto& b) {
-          using H = decltype(h);
-          this->start_transfer(detail::io_kind::send, b, 0, std::forward<H>(h));
-        },
-        handler, b);
+        initiate_transfer{this, detail::io_kind::send, 0}, handler, b);
   }
   template <class ConstBufferSequence, class WriteHandler>
   auto async_send(const ConstBufferSequence& b, message_flags flags, WriteHandler&& handler)
   {
     return async_initiate<WriteHandler, void(boost::system::error_code, std::size_t)>(
-        [this, flags](auto&& h, const auto& b) {
-          using H = decltype(h);
-          this->start_transfer(detail::io_kind::send, b, flags, std::forward<H>(h));
-        },
-        handler, b);
+        initiate_transfer{this, detail::io_kind::send, flags}, handler, b);
   }
 
 private:
+  // The initiation of every transfer (a deferred one keeps it, with the buffers, to start
+  // later).
+  struct initiate_transfer
+  {
+    basic_stream_socket* self;
+    detail::io_kind kind;
+    message_flags flags;
+    template <class Handler, class BufferSequence>
+    void operator()(Handler&& handler, const BufferSequence& b) const
+    {
+      self->start_transfer(kind, b, flags, std::forward<Handler>(handler));
+    }
+  };
+
   template <class BufferSequence, class Handler>
   void start_transfer(detail::io_kind k, const BufferSequence& b, message_flags flags,
                       Handler&& handler)
