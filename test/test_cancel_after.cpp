@@ -7,7 +7,9 @@
 
 #include "echo_fixture.hpp"
 
+#include <atomic>
 #include <chrono>
+#include <thread>
 #include <string>
 #include <vector>
 
@@ -160,6 +162,32 @@ BOOST_AUTO_TEST_CASE(range_connect_deadline_reaches_each_attempt)
   BOOST_TEST(calls == 1);
   BOOST_TEST((got == blitz::error::operation_aborted));
   BOOST_TEST((steady::now() - start < 2s));
+}
+
+// An operation with a deadline started from a thread that does not run the context, while
+// the thread that does sleeps in the backend with nothing else to wait for: the sleeper must
+// wake for the deadline. (epoll waited without it: the read stayed pending for ever.)
+BOOST_AUTO_TEST_CASE(deadline_of_an_operation_started_from_another_thread)
+{
+  connected_pair p;
+  auto work = blitz::make_work_guard(p.ctx);
+  std::thread runner([&] { p.ctx.run(); });
+  std::this_thread::sleep_for(20ms); // the runner is asleep, with no timeout
+  char buf[4];
+  std::atomic<int> calls{0};
+  std::atomic<bool> aborted{false};
+  p.client.async_read_some(blitz::buffer(buf), blitz::cancel_after(20ms, [&](const error_code& ec, std::size_t) {
+                             aborted = ec == blitz::error::operation_aborted;
+                             ++calls;
+                           }));
+  for (int i = 0; i < 300 && calls.load() == 0; ++i)
+    std::this_thread::sleep_for(10ms);
+  BOOST_TEST(calls.load() == 1);
+  BOOST_TEST(aborted.load());
+  if (calls.load() == 0)
+    blitz::post(p.ctx, [&] { p.client.close(); }); // let the runner finish either way
+  work.reset();
+  runner.join();
 }
 
 BOOST_AUTO_TEST_CASE(accept_times_out)

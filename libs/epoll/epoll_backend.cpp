@@ -381,8 +381,17 @@ void epoll_backend::start_op(descriptor_state* ds, io_op* o)
   q.push(o);
   if (starved)
     note_starved(d, o);
+  bool wake_reaper = false;
   if (dl.owns_lock())
   {
+    // A reaper already asleep in epoll_wait computed its timeout without this deadline:
+    // when it is now the earliest, the reaper must wake to wait again for less. Not needed
+    // when this thread is the context's only runner (then no one else is in the wait, and
+    // this thread computes its next timeout with the deadline in the wheel).
+    std::int64_t now = scheduler::now_ns();
+    std::int64_t earliest = deadlines_.next_expiry_ns(now);
+    wake_reaper = (earliest < 0 || o->deadline_ns_ - now < earliest) &&
+                  !(sched_.one_runner() && sched_.running_in_this_thread());
     o->deadline_entry_.op = o;
     o->deadline_entry_.deadline_ns = o->deadline_ns_;
     deadlines_.insert(o->deadline_entry_);
@@ -404,6 +413,8 @@ void epoll_backend::start_op(descriptor_state* ds, io_op* o)
   if (dl.owns_lock())
     dl.unlock();
   sched_.post_completions(out);
+  if (wake_reaper)
+    interrupt(); // after the unlock: the woken reaper reads the wheel under deadline_mutex_
 }
 
 // Under d->mutex (lock order: a descriptor's mutex, then mutex_).
