@@ -783,3 +783,44 @@ BOOST_AUTO_TEST_CASE(async_compose_filters_cancellation_for_every_kind_of_step)
       read_on_strand{p.server, buf, blitz::make_strand(p.ctx)}, handler2, p.server);
   check_terminal_only(p, sig, calls, got);
 }
+
+// A token inside a binder or cancel_after: the handler it makes is bound the same way.
+BOOST_AUTO_TEST_CASE(tokens_inside_binders_and_cancel_after)
+{
+  connected_pair p;
+  auto strand = blitz::make_strand(p.ctx);
+  blitz::steady_timer timer(p.ctx, 1ms);
+
+  // Deferred inside bind_executor: started later with a plain handler, which runs on the
+  // strand.
+  auto wait = timer.async_wait(blitz::bind_executor(strand, blitz::deferred));
+  bool on_strand = false;
+  std::move(wait)([&](error_code) { on_strand = strand.running_in_this_thread(); });
+  p.ctx.run();
+  BOOST_TEST(on_strand);
+
+  // Futures inside bind_cancellation_slot and cancel_after.
+  p.ctx.restart();
+  background_run run(p.ctx);
+  char buf[4];
+  blitz::cancellation_signal sig;
+  std::future<std::size_t> cancelled =
+      p.server.async_read_some(blitz::buffer(buf), blitz::bind_cancellation_slot(sig.slot(), blitz::use_future));
+  std::this_thread::sleep_for(10ms);
+  blitz::post(p.ctx, [&] { sig.emit(blitz::cancellation_type::terminal); });
+  BOOST_REQUIRE(settled(p.ctx, cancelled));
+  BOOST_TEST((error_of(cancelled) == blitz::error::operation_aborted));
+
+  std::future<std::size_t> timed_out =
+      p.server.async_read_some(blitz::buffer(buf), blitz::cancel_after(20ms, blitz::use_future));
+  BOOST_REQUIRE(settled(p.ctx, timed_out));
+  BOOST_TEST((error_of(timed_out) == blitz::error::operation_aborted));
+
+  // And bind_allocator around a future: the operation's memory comes from the allocator.
+  long before = counted_allocations.load();
+  std::future<void> posted =
+      blitz::post(p.ctx, blitz::bind_allocator(counting_allocator<int>(), blitz::use_future));
+  BOOST_REQUIRE(ready_soon(posted));
+  posted.get();
+  BOOST_TEST(counted_allocations.load() - before == 1); // the posted operation
+}

@@ -99,6 +99,47 @@ auto async_initiate(Initiation&& initiation,
       static_cast<Args&&>(args)...);
 }
 
+namespace detail {
+
+// A token wrapped in a binder (bind_executor(strand, use_future), cancel_after(d, deferred)):
+// the inner token makes the handler, and the binder is put back around that handler before
+// the operation sees it. `rewrap(handler)` returns the wrapped handler.
+template <class Initiation, class Rewrap>
+class rewrapping_initiation
+{
+public:
+  template <class I>
+  rewrapping_initiation(I&& init, Rewrap rewrap)
+    : init_(std::forward<I>(init)), rewrap_(std::move(rewrap))
+  {
+  }
+
+  template <class Handler, class... Args>
+  void operator()(Handler&& handler, Args&&... args)
+  {
+    std::move(init_)(rewrap_(std::forward<Handler>(handler)), std::forward<Args>(args)...);
+  }
+
+private:
+  Initiation init_;
+  Rewrap rewrap_;
+};
+
+template <class... Signatures, class Initiation, class Wrapper, class Rewrap, class... Args>
+auto initiate_wrapped(Initiation&& init, Wrapper&& wrapper, Rewrap rewrap, Args&&... args)
+{
+  // The inner token, passed on as the wrapper was: an lvalue stays one, an rvalue moves.
+  using inner = typename std::conditional<std::is_lvalue_reference<Wrapper>::value,
+                                          decltype((wrapper.get())),
+                                          typename std::decay<Wrapper>::type::target_type>::type;
+  return async_initiate<inner, Signatures...>(
+      rewrapping_initiation<typename std::decay<Initiation>::type, Rewrap>(
+          std::forward<Initiation>(init), std::move(rewrap)),
+      wrapper.get(), std::forward<Args>(args)...);
+}
+
+} // namespace detail
+
 // The older way to write an initiating function, kept because Asio-era code is full of it:
 //
 //   async_completion<Token, void(error_code)> init(token);

@@ -3,6 +3,7 @@
 #ifndef BLITZ_BIND_ALLOCATOR_HPP
 #define BLITZ_BIND_ALLOCATOR_HPP
 
+#include <blitz/async_result.hpp>
 #include <blitz/associated_allocator.hpp>
 #include <blitz/associated_executor.hpp>
 #include <blitz/detail/handler_deadline.hpp>
@@ -68,6 +69,26 @@ allocator_binder<typename std::decay<T>::type, Allocator> bind_allocator(const A
 {
   return allocator_binder<typename std::decay<T>::type, Allocator>(a, std::forward<T>(t));
 }
+
+// A completion token in the binder (use_future, deferred, a token of the caller's own):
+// the handler that token makes is bound the same way.
+template <class T, class Allocator, class... Signatures>
+class async_result<allocator_binder<T, Allocator>, Signatures...>
+{
+public:
+  template <class Initiation, class RawToken, class... Args>
+  static auto initiate(Initiation&& initiation, RawToken&& token, Args&&... args)
+  {
+    auto bound = token.get_allocator();
+    return detail::initiate_wrapped<Signatures...>(
+        std::forward<Initiation>(initiation), std::forward<RawToken>(token),
+        [bound](auto&& handler) {
+          return allocator_binder<typename std::decay<decltype(handler)>::type, Allocator>(
+              bound, std::forward<decltype(handler)>(handler));
+        },
+        std::forward<Args>(args)...);
+  }
+};
 
 } // namespace blitz
 

@@ -3,6 +3,7 @@
 #ifndef BLITZ_BIND_CANCELLATION_SLOT_HPP
 #define BLITZ_BIND_CANCELLATION_SLOT_HPP
 
+#include <blitz/async_result.hpp>
 #include <blitz/associated_allocator.hpp>
 #include <blitz/associated_cancellation_slot.hpp>
 #include <blitz/associated_executor.hpp>
@@ -82,6 +83,26 @@ bind_cancellation_slot(const CancellationSlot& s, T&& t)
   return cancellation_slot_binder<typename std::decay<T>::type, CancellationSlot>(
       s, std::forward<T>(t));
 }
+
+// A completion token in the binder (use_future, deferred, a token of the caller's own):
+// the handler that token makes is bound the same way.
+template <class T, class CancellationSlot, class... Signatures>
+class async_result<cancellation_slot_binder<T, CancellationSlot>, Signatures...>
+{
+public:
+  template <class Initiation, class RawToken, class... Args>
+  static auto initiate(Initiation&& initiation, RawToken&& token, Args&&... args)
+  {
+    auto bound = token.get_cancellation_slot();
+    return detail::initiate_wrapped<Signatures...>(
+        std::forward<Initiation>(initiation), std::forward<RawToken>(token),
+        [bound](auto&& handler) {
+          return cancellation_slot_binder<typename std::decay<decltype(handler)>::type, CancellationSlot>(
+              bound, std::forward<decltype(handler)>(handler));
+        },
+        std::forward<Args>(args)...);
+  }
+};
 
 } // namespace blitz
 

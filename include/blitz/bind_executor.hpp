@@ -3,6 +3,7 @@
 #ifndef BLITZ_BIND_EXECUTOR_HPP
 #define BLITZ_BIND_EXECUTOR_HPP
 
+#include <blitz/async_result.hpp>
 #include <blitz/associated_allocator.hpp>
 #include <blitz/associated_cancellation_slot.hpp>
 #include <blitz/associated_executor.hpp>
@@ -102,6 +103,26 @@ bind_executor(Context& ctx, T&& t)
   return executor_binder<typename std::decay<T>::type, typename Context::executor_type>(
       ctx.get_executor(), std::forward<T>(t));
 }
+
+// A completion token in the binder (use_future, deferred, a token of the caller's own):
+// the handler that token makes is bound the same way.
+template <class T, class Executor, class... Signatures>
+class async_result<executor_binder<T, Executor>, Signatures...>
+{
+public:
+  template <class Initiation, class RawToken, class... Args>
+  static auto initiate(Initiation&& initiation, RawToken&& token, Args&&... args)
+  {
+    auto bound = token.get_executor();
+    return detail::initiate_wrapped<Signatures...>(
+        std::forward<Initiation>(initiation), std::forward<RawToken>(token),
+        [bound](auto&& handler) {
+          return executor_binder<typename std::decay<decltype(handler)>::type, Executor>(
+              bound, std::forward<decltype(handler)>(handler));
+        },
+        std::forward<Args>(args)...);
+  }
+};
 
 } // namespace blitz
 

@@ -11,6 +11,7 @@
 #ifndef BLITZ_CANCEL_AFTER_HPP
 #define BLITZ_CANCEL_AFTER_HPP
 
+#include <blitz/async_result.hpp>
 #include <blitz/associated_allocator.hpp>
 #include <blitz/associated_cancellation_slot.hpp>
 #include <blitz/associated_executor.hpp>
@@ -91,6 +92,26 @@ struct associated_cancellation_slot<cancel_after_handler<H>, Slot>
   static type get(const cancel_after_handler<H>& h, const Slot& s = Slot()) noexcept
   {
     return associated_cancellation_slot<H, Slot>::get(h.get(), s);
+  }
+};
+
+// A completion token in the binder (use_future, deferred, a token of the caller's own):
+// the handler that token makes is bound the same way.
+template <class T, class... Signatures>
+class async_result<cancel_after_handler<T>, Signatures...>
+{
+public:
+  template <class Initiation, class RawToken, class... Args>
+  static auto initiate(Initiation&& initiation, RawToken&& token, Args&&... args)
+  {
+    auto bound = token.deadline_ns();
+    return detail::initiate_wrapped<Signatures...>(
+        std::forward<Initiation>(initiation), std::forward<RawToken>(token),
+        [bound](auto&& handler) {
+          return cancel_after_handler<typename std::decay<decltype(handler)>::type>(
+              bound, std::forward<decltype(handler)>(handler));
+        },
+        std::forward<Args>(args)...);
   }
 };
 
