@@ -411,10 +411,12 @@ void epoll_backend::start_op(descriptor_state* ds, io_op* o)
   }
   lock.unlock();
   if (dl.owns_lock())
+  {
     dl.unlock();
+    if (wake_reaper)
+      interrupt(); // after the unlock: the woken reaper reads the wheel under deadline_mutex_
+  }
   sched_.post_completions(out);
-  if (wake_reaper)
-    interrupt(); // after the unlock: the woken reaper reads the wheel under deadline_mutex_
 }
 
 // Under d->mutex (lock order: a descriptor's mutex, then mutex_).
