@@ -8,6 +8,9 @@
 //    what it cost before tokens existed;
 //  - use_future: a std::future (use_future.hpp);
 //  - deferred: an operation object that starts when it is given a token (deferred.hpp);
+//  - detached: a handler that drops the result (detached.hpp);
+//  - a token inside bind_executor, bind_allocator, bind_cancellation_slot or cancel_after:
+//    the handler that token makes, bound the same way (initiate_wrapped below);
 //  - a token of the caller's own, by specialising async_result for it, as with Asio.
 // Both customisation styles Asio has known work: the static initiate() of Asio 1.70 and
 // later, and the older completion_handler_type / constructor / get() trio, which
