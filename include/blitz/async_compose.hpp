@@ -45,6 +45,8 @@
 namespace blitz {
 namespace detail {
 
+// Whether T is an I/O object (or a context), which has an executor, rather than an
+// executor. Non-const: io_context::get_executor() is.
 template <class T, class = void>
 struct has_get_executor : std::false_type
 {
@@ -57,18 +59,17 @@ struct has_get_executor<T, typename void_t_impl<decltype(std::declval<T&>().get_
 
 // An I/O object's executor, or the executor itself.
 template <class T>
-auto io_executor_of(T& t, std::true_type) -> decltype(t.get_executor())
+auto io_executor_of(T& t, std::true_type)
 {
   return t.get_executor();
 }
 template <class T>
-const T& io_executor_of(const T& t, std::false_type)
+T io_executor_of(const T& t, std::false_type)
 {
   return t;
 }
 template <class T>
-auto io_executor_of(T& t) -> typename std::decay<decltype(io_executor_of(
-    t, has_get_executor<typename std::remove_const<T>::type>()))>::type
+auto io_executor_of(T& t)
 {
   return io_executor_of(t, has_get_executor<typename std::remove_const<T>::type>());
 }
@@ -86,10 +87,6 @@ struct first_executor<First, Rest...>
 {
   using type = First;
 };
-
-} // namespace detail
-
-namespace detail {
 
 // complete(), typed by the operation's signature as in Asio: `self.complete({}, 0)` names
 // an error_code and a size, and each argument converts to the type the handler expects.
@@ -231,9 +228,9 @@ private:
   template <class Handler, std::size_t... I>
   void start(Handler&& handler, std::index_sequence<I...>)
   {
-    composed_operation<Implementation, typename std::decay<Handler>::type, Signature, Executors...>
-        self(
-        std::move(impl_), std::forward<Handler>(handler), std::get<I>(executors_)...);
+    using self_type =
+        composed_operation<Implementation, typename std::decay<Handler>::type, Signature, Executors...>;
+    self_type self(std::move(impl_), std::forward<Handler>(handler), std::get<I>(executors_)...);
     self();
   }
 
