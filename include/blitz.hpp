@@ -84,6 +84,7 @@
 #include <blitz/read_at.hpp>
 #include <blitz/read_until.hpp>
 #include <blitz/read_until_regex.hpp>
+#include <blitz/shutdown_report.hpp>
 #include <blitz/signal_set.hpp>
 #include <blitz/socket_base.hpp>
 #include <blitz/steady_timer.hpp>

@@ -235,6 +235,51 @@ BOOST_AUTO_TEST_CASE(close_aborts_the_receive_in_flight_and_those_waiting_once_e
   }
 }
 
+// cancel() and close() with receives and sends pending: each completes once, with
+// operation_aborted, and in the order they were started, as Asio's reactor queues them.
+// On io_uring the first of each direction is in the kernel and the others wait behind it:
+// they end only after it does.
+BOOST_AUTO_TEST_CASE(cancel_and_close_complete_the_pending_ops_in_the_order_they_were_started)
+{
+  for (const auto& o : contexts())
+    for (bool close : {false, true})
+    {
+      connected_pair p(o);
+      // Fill the client's send buffer, so that sends wait too.
+      p.client.non_blocking(true);
+      std::vector<char> fill(1 << 16, 'x');
+      error_code ec;
+      while (!ec)
+        p.client.write_some(blitz::buffer(fill), ec);
+      p.client.non_blocking(false);
+      char b[3][3];
+      std::vector<std::string> log;
+      auto note = [&log](std::string what) {
+        return [&log, what](const error_code& e, std::size_t) {
+          log.push_back(what + (e == blitz::error::operation_aborted ? "" : " " + e.message()));
+        };
+      };
+      for (int i = 0; i < 3; ++i)
+      {
+        p.client.async_read_some(blitz::buffer(b[i]), note("r" + std::to_string(i)));
+        p.client.async_write_some(blitz::buffer(fill), note("w" + std::to_string(i)));
+      }
+      p.ctx.poll();
+      if (close)
+        p.client.close();
+      else
+        p.client.cancel();
+      p.ctx.run_for(std::chrono::seconds(5)); // bounded: a missed cancel fails, not hangs
+      BOOST_TEST(log.size() == 6u);
+      std::vector<std::string> reads, writes;
+      for (const auto& l : log)
+        (l[0] == 'r' ? reads : writes).push_back(l);
+      std::vector<std::string> er{"r0", "r1", "r2"}, ew{"w0", "w1", "w2"};
+      BOOST_TEST(reads == er, boost::test_tools::per_element());
+      BOOST_TEST(writes == ew, boost::test_tools::per_element());
+    }
+}
+
 // A context destroyed with receives waiting in a lane (a session kept alive only by its
 // handlers, as Asio servers are written) destroys their handlers without invoking them,
 // and so frees the session. Its peer closes first, so the receive in flight completes

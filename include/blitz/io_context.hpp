@@ -88,6 +88,29 @@ public:
   void restart() { impl_->restart(); }
   void reset() { impl_->restart(); } // Asio's pre-1.66 name
 
+  // Graceful shutdown (not in Asio), from a thread outside the context's handlers, after
+  // the application has stopped taking new work (closed its acceptors, say). Runs the
+  // context, restarted if stop() ended it, until it runs out of work or `grace` passes.
+  // Then every pending I/O operation, timer wait and signal_set wait completes with
+  // operation_aborted, and the context runs for up to `cancel_grace` more so that those
+  // handlers can clean up. Work that still remains (work guards, channel and lock waits,
+  // operations started after the cancellation) is left to the context's destruction, and
+  // the context is stopped. Other threads may run the context meanwhile.
+  // Throws system_error: resource_deadlock_would_occur from one of the context's own
+  // handlers; operation_not_permitted on a single_thread context that another thread runs.
+  using shutdown_report = blitz::shutdown_report;
+  template <class Rep, class Period>
+  shutdown_report shutdown(const std::chrono::duration<Rep, Period>& grace)
+  {
+    return shutdown(grace, std::chrono::seconds(1));
+  }
+  template <class Rep1, class Period1, class Rep2, class Period2>
+  shutdown_report shutdown(const std::chrono::duration<Rep1, Period1>& grace,
+                           const std::chrono::duration<Rep2, Period2>& cancel_grace)
+  {
+    return impl_->shutdown(to_ns(grace), to_ns(cancel_grace));
+  }
+
   // "io_uring" or "epoll".
   const char* backend_name() const noexcept { return impl_->backend_name(); }
 
@@ -125,15 +148,22 @@ private:
   template <class Rep, class Period>
   static std::int64_t deadline_after(const std::chrono::duration<Rep, Period>& rel)
   {
+    std::int64_t now = detail::scheduler::now_ns();
+    std::int64_t ns = to_ns(rel);
+    return ns >= INT64_MAX - now ? INT64_MAX : now + ns;
+  }
+  // A relative time in nanoseconds, 0 if negative. Saturates: run_for(hours::max()) must
+  // mean "a very long time", not overflow.
+  template <class Rep, class Period>
+  static std::int64_t to_ns(const std::chrono::duration<Rep, Period>& rel)
+  {
     using namespace std::chrono;
     if (rel <= duration<Rep, Period>::zero())
-      return detail::scheduler::now_ns();
-    // Saturate: run_for(hours::max()) must mean "a very long time", not overflow.
+      return 0;
     auto ns = duration_cast<duration<double, std::nano>>(rel).count();
-    std::int64_t now = detail::scheduler::now_ns();
-    if (ns >= static_cast<double>(INT64_MAX - now))
+    if (ns >= static_cast<double>(INT64_MAX))
       return INT64_MAX;
-    return now + static_cast<std::int64_t>(ns);
+    return static_cast<std::int64_t>(ns);
   }
 
   std::unique_ptr<detail::scheduler> impl_;

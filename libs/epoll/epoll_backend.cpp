@@ -143,6 +143,7 @@ public:
   void start_op(descriptor_state* d, io_op* o) override;
   void cancel_ops(descriptor_state* d) noexcept override;
   void cancel_op(descriptor_state* d, io_op* o) noexcept override;
+  std::size_t cancel_all() override;
   std::size_t run(op_queue& ready, std::int64_t timeout_ns) override;
   void interrupt() noexcept override;
   bool has_pending() const noexcept override
@@ -164,6 +165,7 @@ private:
   void note_starved(epoll_descriptor* d, io_op* o);
   void perform_starved(op_queue& done, op_queue& ready);
   void free_dead();
+  std::size_t cancel_parked(epoll_descriptor* d) noexcept;
   void disarm_deadlines(op_queue& done) noexcept;
   void expire_deadlines(op_queue& ready) noexcept;
 
@@ -177,9 +179,10 @@ private:
 
   using desc_list = boost::intrusive::list<epoll_descriptor,
       boost::intrusive::constant_time_size<false>>;
-  std::mutex mutex_; // guards live_, dead_ and starved_
+  std::mutex mutex_; // guards live_, dead_, sweeps_ and starved_
   desc_list live_;
   desc_list dead_;
+  int sweeps_ = 0; // cancel_all calls walking a copy of live_
   // Descriptors whose front receive found its buffer pool empty at the limit. They are
   // performed again by the reaper (which alone frees dead descriptors, so an entry cannot
   // dangle during its run) once buffers_returned() sets starve_wake_.
@@ -302,6 +305,8 @@ void epoll_backend::free_dead()
   desc_list doomed;
   {
     std::lock_guard<std::mutex> lock(mutex_);
+    if (sweeps_ > 0)
+      return; // cancel_all may hold some of them: the next run() frees them
     doomed.swap(dead_);
   }
   while (!doomed.empty())
@@ -469,8 +474,13 @@ void epoll_backend::perform_starved(op_queue& done, op_queue& ready)
 
 void epoll_backend::cancel_ops(descriptor_state* ds) noexcept
 {
-  epoll_descriptor* d = static_cast<epoll_descriptor*>(ds);
+  cancel_parked(static_cast<epoll_descriptor*>(ds));
+}
+
+std::size_t epoll_backend::cancel_parked(epoll_descriptor* d) noexcept
+{
   op_queue aborted;
+  std::size_t n = 0;
   {
     std::lock_guard<futex_mutex> lock(d->mutex);
     for (op_queue& q : d->queues)
@@ -480,11 +490,35 @@ void epoll_backend::cancel_ops(descriptor_state* ds) noexcept
         o->set_result(-ECANCELED);
         parked_.fetch_sub(1, std::memory_order_relaxed);
         aborted.push(o);
+        ++n;
       }
   }
   disarm_deadlines(aborted);
   finalize(aborted);
   sched_.post_completions(aborted);
+  return n;
+}
+
+// io_context::shutdown: cancel_ops for every live descriptor. Their list is copied under
+// mutex_ and walked without it, since a descriptor's mutex is taken before mutex_
+// (note_starved), never after. Meanwhile sweeps_ keeps the reaper from freeing
+// descriptors deregistered since the copy (free_dead): those have empty queues (their
+// deregistration aborted them), so cancelling them again does nothing.
+std::size_t epoll_backend::cancel_all()
+{
+  std::vector<epoll_descriptor*> all;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    for (epoll_descriptor& d : live_)
+      all.push_back(&d);
+    ++sweeps_;
+  }
+  std::size_t n = 0;
+  for (epoll_descriptor* d : all)
+    n += cancel_parked(d);
+  std::lock_guard<std::mutex> lock(mutex_);
+  --sweeps_;
+  return n;
 }
 
 void epoll_backend::cancel_op(descriptor_state* ds, io_op* target) noexcept

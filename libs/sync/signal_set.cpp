@@ -107,7 +107,7 @@ struct signal_registry
   void drain_locked();
   void arm_locked(signal_context& ctx);
   void disarm_if_idle_locked(signal_context& ctx);
-  void cancel_locked(signal_set_impl& set, const boost::system::error_code& ec);
+  std::size_t cancel_locked(signal_set_impl& set, const boost::system::error_code& ec);
   void unregister_locked(signal_set_impl& set, int signo);
   void on_pipe_ready(std::uint64_t id, std::uint64_t gen, const boost::system::error_code& ec);
 };
@@ -249,7 +249,8 @@ void signal_registry::disarm_if_idle_locked(signal_context& ctx)
   ctx.sched->io().cancel_ops(ctx.desc);
 }
 
-void signal_registry::cancel_locked(signal_set_impl& set, const boost::system::error_code& ec)
+std::size_t signal_registry::cancel_locked(signal_set_impl& set,
+                                           const boost::system::error_code& ec)
 {
   op_queue done;
   long n = 0;
@@ -262,10 +263,11 @@ void signal_registry::cancel_locked(signal_set_impl& set, const boost::system::e
     ++n;
   }
   if (n == 0)
-    return;
+    return 0;
   set.ctx_->waiting -= n;
   set.sched_->post_completions(done);
   disarm_if_idle_locked(*set.ctx_);
+  return static_cast<std::size_t>(n);
 }
 
 void signal_registry::unregister_locked(signal_set_impl& set, int signo)
@@ -452,6 +454,17 @@ void signal_set_impl::cancel_wait(signal_wait_op* o)
   --set->ctx_->waiting;
   set->sched_->post_completion(o);
   r.disarm_if_idle_locked(*set->ctx_);
+}
+
+std::size_t signal_set_impl::cancel_all(scheduler& s)
+{
+  signal_registry& r = signal_registry::get();
+  std::lock_guard<std::mutex> lock(r.mutex);
+  std::size_t n = 0;
+  for (signal_set_impl* set : r.sets)
+    if (set->sched_ == &s)
+      n += r.cancel_locked(*set, error::operation_aborted);
+  return n;
 }
 
 constexpr int signal_set_impl::max_signal;

@@ -145,6 +145,7 @@ public:
   void start_op(descriptor_state* d, io_op* o) override;
   void cancel_ops(descriptor_state* d) noexcept override;
   void cancel_op(descriptor_state* d, io_op* o) noexcept override;
+  std::size_t cancel_all() noexcept override;
   std::size_t run(op_queue& ready, std::int64_t timeout_ns) override;
   void interrupt() noexcept override;
   void flush() noexcept override;
@@ -199,16 +200,19 @@ private:
   inline void end_op_locked(io_op* o, op_queue& ready);
   inline bool take_lane_locked(uring_descriptor* d, io_op* o) noexcept;
   // o ends for good (or is aborted): its lane goes to the next op waiting in it, if any.
-  void leave_lane_locked(uring_descriptor* d, io_op* o)
+  // Ops waiting there that a cancel of the descriptor reached end now, into `aborted`,
+  // which the caller has already given o: they complete after it, in the order they were
+  // started, as a cancel completes them in Asio and on epoll.
+  void leave_lane_locked(uring_descriptor* d, io_op* o, op_queue& aborted)
   {
     int lane = o->backend_lane_;
     if (lane < 0 || d->lane_holder[lane] != o)
       return;
     d->lane_holder[lane] = nullptr;
     if (d->lanes_waiting & (1u << lane))
-      issue_next_in_lane_locked(d, lane);
+      issue_next_in_lane_locked(d, lane, aborted);
   }
-  void issue_next_in_lane_locked(uring_descriptor* d, int lane);
+  void issue_next_in_lane_locked(uring_descriptor* d, int lane, op_queue& aborted);
   // An op leaves its lane's waiting queue (issued or aborted): its deadline, if any, is no
   // longer the lane's to keep.
   void unlist_lane_deadline_locked(io_op* o) noexcept
@@ -279,6 +283,8 @@ private:
   void begin_turn_locked() noexcept;
   void wait_consumed(unsigned tail) noexcept;
   bool abort_parked_locked(uring_descriptor* d, io_op* only, op_queue& aborted) noexcept;
+  bool abort_waiting_in_lane_locked(uring_descriptor* d, io_op* only, op_queue& aborted) noexcept;
+  bool abort_backlogged_locked(uring_descriptor* d, io_op* only, op_queue& aborted) noexcept;
   void forget_locked(io_op* o) noexcept
   {
     if (o->ring_hook_.is_linked())
@@ -343,7 +349,8 @@ private:
   // tag_close: a cancel by the descriptor above the tag; tag_unfix: a slot to empty);
   // queued by the owner's next turn; sq_mutex_.
   std::vector<std::uint64_t> deferred_requests_;
-  // Single-issuer ring: the descriptors, each listing its ops in the kernel; sq_mutex_.
+  // Every registered descriptor, for cancel_all; on a single-issuer ring each lists its
+  // ops in the kernel, for shutdown; sq_mutex_.
   boost::intrusive::list<
       uring_descriptor,
       boost::intrusive::member_hook<uring_descriptor, decltype(uring_descriptor::ring_hook),

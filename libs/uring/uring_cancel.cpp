@@ -151,36 +151,39 @@ void uring_backend::cancel_op(descriptor_state* ds, io_op* target) noexcept
     sched_.post_completions(done);
 }
 
-// Backlogged and starved ops are not in the kernel: the ops of d (only `only`, if given)
-// among them are aborted here, into `aborted`. Returns whether any was.
+// Ops not in the kernel, of d (only `only`, if given), are aborted here, into `aborted`.
+// Returns whether any was. Backlogged and starved ops end now. Ops waiting in d's lanes
+// end now only when cancelled alone; a cancel of the whole descriptor (its cancel_gen
+// moved on) leaves them queued, and they end when the op ahead of them does, in the
+// order they were started (issue_next_in_lane_locked).
 bool uring_backend::abort_parked_locked(uring_descriptor* d, io_op* only, op_queue& aborted) noexcept
 {
-  bool any = false;
-  // Waiting in d's lanes: never issued. First, so that aborting a lane's holder below
-  // issues none of them.
-  for (unsigned lane = 0; lane < 2; ++lane)
-  {
-    if (!(d->lanes_waiting & (1u << lane)))
-      continue;
-    op_queue& waiting = d->lane_waiting[lane];
-    op_queue keep;
-    while (!waiting.empty())
-    {
-      io_op* o = static_cast<io_op*>(waiting.pop());
-      if (only && o != only)
-      {
-        keep.push(o);
-        continue;
-      }
-      unlist_lane_deadline_locked(o);
-      abort_unissued_locked(d, o, aborted);
-      any = true;
-    }
-    waiting.swap(keep);
-    lane_left_locked(d, static_cast<int>(lane));
-  }
-  if (only && any)
+  if (only && abort_waiting_in_lane_locked(d, only, aborted))
     return true;
+  return abort_backlogged_locked(d, only, aborted);
+}
+
+// `only`, waiting in one of d's lanes (never issued).
+bool uring_backend::abort_waiting_in_lane_locked(uring_descriptor* d, io_op* only,
+                                                 op_queue& aborted) noexcept
+{
+  int lane = only->backend_lane_;
+  if (lane < 0 || !(d->lanes_waiting & (1u << lane)))
+    return false;
+  if (!d->lane_waiting[lane].erase(only))
+    return false;
+  lane_left_locked(d, lane);
+  unlist_lane_deadline_locked(only);
+  abort_unissued_locked(d, only, aborted);
+  return true;
+}
+
+// In the backlog or starved for a buffer: d's ops (every descriptor's if d is null), or
+// `only`.
+bool uring_backend::abort_backlogged_locked(uring_descriptor* d, io_op* only,
+                                            op_queue& aborted) noexcept
+{
+  bool any = false;
   // An op issued from a lane while the backlog is walked (its holder aborted) is appended
   // to it and kept: it is not one of the ops to abort.
   for (op_queue* parked : {&backlog_, &starved_})
@@ -189,21 +192,53 @@ bool uring_backend::abort_parked_locked(uring_descriptor* d, io_op* only, op_que
     while (!parked->empty())
     {
       io_op* o = static_cast<io_op*>(parked->pop());
-      if (only ? o != only : o->desc_ != d)
+      if (only ? o != only : d && o->desc_ != d)
       {
         keep.push(o);
         continue;
       }
+      uring_descriptor* od = static_cast<uring_descriptor*>(o->desc_);
       if (parked == &starved_)
         o->pool_->starving(-1);
-      leave_lane_locked(d, o);
       forget_locked(o);
-      abort_unissued_locked(d, o, aborted);
+      abort_unissued_locked(od, o, aborted);
+      leave_lane_locked(od, o, aborted);
       any = true;
     }
     parked->swap(keep);
   }
   return any;
+}
+
+// io_context::shutdown: what cancel_ops does for one descriptor, for all of them, with a
+// single request for everything the kernel holds (IORING_ASYNC_CANCEL_ANY) instead of one
+// per descriptor. Each descriptor's cancel_gen moves on, so that an op whose readiness
+// poll the cancel ends is not issued again (run's retry loop).
+std::size_t uring_backend::cancel_all() noexcept
+{
+  op_queue aborted;
+  std::size_t pending = 0;
+  {
+    std::lock_guard<futex_mutex> lock(sq_mutex_);
+    // Relaxed: written only under sq_mutex_, which is held.
+    long n = inflight_.load(std::memory_order_relaxed);
+    pending = n > 0 ? static_cast<std::size_t>(n) : 0;
+    for (uring_descriptor& d : ring_descriptors_)
+      ++d.cancel_gen;
+    abort_backlogged_locked(nullptr, nullptr, aborted);
+    if (inflight_.load(std::memory_order_relaxed) > 0)
+    {
+      io_uring_sqe* sqe = get_sqe_locked();
+      if (sqe)
+      {
+        io_uring_prep_cancel64(sqe, 0, IORING_ASYNC_CANCEL_ANY);
+        io_uring_sqe_set_data64(sqe, tag_ignore);
+      }
+      submit_locked();
+    }
+  }
+  sched_.post_completions(aborted);
+  return pending;
 }
 
 void uring_backend::arm_wakeup_locked()

@@ -149,8 +149,8 @@ std::size_t uring_backend::run(op_queue& ready, std::int64_t timeout_ns)
         // Cancelled while between the -EAGAIN and its re-issue: the cancel request could
         // not see it, so abort it here.
         forget_locked(o); // before d may go: its list holds o
-        leave_lane_locked(d, o);
         abort_unissued_locked(d, o, ready);
+        leave_lane_locked(d, o, ready);
         release_locked(d);
         continue;
       }
@@ -313,15 +313,15 @@ __attribute__((always_inline)) inline void uring_backend::end_op_locked(io_op* o
 {
   forget_locked(o);
   uring_descriptor* d = static_cast<uring_descriptor*>(o->desc_);
-  leave_lane_locked(d, o);
+  // Out of the backend for good: a cancel emitted from now until the handler runs (which
+  // disconnects the slot) must not reach d, which release_locked may free below (a
+  // handler that closes the socket and then emits, the usual timeout pattern).
+  o->desc_ = nullptr;
+  ready.push(o); // ahead of the cancelled ops of its lane (leave_lane_locked)
+  leave_lane_locked(d, o, ready);
   --d->inflight;
   release_locked(d);
   add_inflight_locked(-1);
-  // Out of the backend for good: a cancel emitted from now until the handler runs (which
-  // disconnects the slot) must not reach d, which release_locked may just have freed (a
-  // handler that closes the socket and then emits, the usual timeout pattern).
-  o->desc_ = nullptr;
-  ready.push(o);
 }
 
 // A multishot op's CQE. With IORING_CQE_F_MORE the op stays armed. Without it the kernel

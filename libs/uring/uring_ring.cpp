@@ -277,7 +277,6 @@ descriptor_state* uring_backend::register_descriptor(int fd, boost::system::erro
 {
   uring_descriptor* d = new_op<uring_descriptor>();
   d->fd = fd;
-  if (single_)
   {
     std::lock_guard<futex_mutex> lock(sq_mutex_);
     ring_descriptors_.push_back(*d);
@@ -429,7 +428,7 @@ void uring_backend::shutdown() noexcept
       io_op* o = static_cast<io_op*>(backlog_.pop());
       forget_locked(o);
       uring_descriptor* d = static_cast<uring_descriptor*>(o->desc_);
-      leave_lane_locked(d, o); // the next of its lane joins the backlog, for this loop
+      leave_lane_locked(d, o, doomed); // the next of its lane joins the backlog, for this loop
       --d->inflight;
       release_locked(d);
       add_inflight_locked(-1);

@@ -409,17 +409,30 @@ inline bool uring_backend::take_lane_locked(uring_descriptor* d, io_op* o) noexc
 }
 
 // The next op of the lane o held, issued now that o has ended. The caller submits as it
-// would for a new op (the reaper's next enter carries it).
-void uring_backend::issue_next_in_lane_locked(uring_descriptor* d, int lane)
+// would for a new op (the reaper's next enter carries it). Waiting ops that a cancel of
+// the descriptor (cancel_ops, close, cancel_all) reached are aborted on the way: their
+// cancel left them queued so that they end after the op ahead of them.
+void uring_backend::issue_next_in_lane_locked(uring_descriptor* d, int lane, op_queue& aborted)
 {
-  io_op* next = static_cast<io_op*>(d->lane_waiting[lane].pop());
+  op_queue& waiting = d->lane_waiting[lane];
+  while (!waiting.empty())
+  {
+    io_op* next = static_cast<io_op*>(waiting.pop());
+    unlist_lane_deadline_locked(next); // issued, it gets its LINK_TIMEOUT (queue_locked)
+    if (next->backend_tag_ != d->cancel_gen && !shutting_down_)
+    {
+      abort_unissued_locked(d, next, aborted);
+      continue;
+    }
+    lane_left_locked(d, lane);
+    d->lane_holder[lane] = next;
+    if (shutting_down_)
+      backlog_.push(next); // reclaimed with the rest of the backlog, never issued
+    else
+      issue_locked(next);
+    return;
+  }
   lane_left_locked(d, lane);
-  unlist_lane_deadline_locked(next); // issued, it gets its LINK_TIMEOUT (queue_locked)
-  d->lane_holder[lane] = next;
-  if (shutting_down_)
-    backlog_.push(next); // reclaimed with the rest of the backlog, never issued
-  else
-    issue_locked(next);
 }
 
 } // namespace uring

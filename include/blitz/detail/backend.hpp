@@ -61,6 +61,10 @@ public:
   virtual void cancel_ops(descriptor_state* d) noexcept = 0;
   // Completes o alone with operation_aborted if it is still pending (cancellation slots).
   virtual void cancel_op(descriptor_state* d, io_op* o) noexcept = 0;
+  // cancel_ops for every descriptor at once (io_context::shutdown): returns how many ops
+  // were pending. Ops started afterwards are not affected. Only from a thread that may
+  // reap (can_reap()). May throw bad_alloc before it has cancelled anything.
+  virtual std::size_t cancel_all() = 0;
 
   // Submits queued work and moves finished ops to ready, waiting at most timeout_ns for
   // the first one (-1: no limit, 0: do not wait). Called by one thread at a time. Returns

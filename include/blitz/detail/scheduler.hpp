@@ -32,6 +32,7 @@
 #include <blitz/detail/op_queue.hpp>
 #include <blitz/detail/timer_wheel.hpp>
 #include <blitz/io_context_metrics.hpp>
+#include <blitz/shutdown_report.hpp>
 
 #include <boost/intrusive/list.hpp>
 
@@ -135,6 +136,10 @@ public:
   void stop();
   bool stopped() const noexcept;
   void restart();
+  // io_context::shutdown (graceful_shutdown.cpp): runs for up to grace_ns, then cancels
+  // every I/O operation, timer wait and signal wait, and runs for up to cancel_grace_ns
+  // more. Throws system_error from a thread that may not run it to completion.
+  shutdown_report shutdown(std::int64_t grace_ns, std::int64_t cancel_grace_ns);
 
   // A handler op that is ready now: counts one unit of work and queues it.
   void post(op* o);
@@ -219,6 +224,8 @@ private:
   bool spin_for_injected(std::int64_t deadline_ns) noexcept;
   void flush_private(thread_info& ti) noexcept;
   void abandon_all() noexcept;
+  // Every pending timer wait completes with operation_aborted; returns how many.
+  std::size_t cancel_timers();
 
   std::unique_ptr<backend> backend_;
   boost::system::error_code fallback_reason_;

@@ -56,6 +56,9 @@ public:
   // with operation_aborted unless a signal or cancel() has completed it already. Needs no
   // set: the wait knows its own, and one whose set is gone has completed.
   static void cancel_wait(signal_wait_op* o);
+  // io_context::shutdown: cancel() on every set of the context; returns how many waits
+  // that completed with operation_aborted.
+  static std::size_t cancel_all(scheduler& s);
 
   // Used by the process-wide registry, under its lock.
   scheduler& sched() const noexcept { return *sched_; }
