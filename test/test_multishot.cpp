@@ -322,6 +322,40 @@ BOOST_AUTO_TEST_CASE(pool_exhausted_at_its_limit_recovers_when_buffers_come_back
   BOOST_TEST(pool.available() == 4u);
 }
 
+// A pooled receive cancelled while the pool is dry: on io_uring the kernel answered
+// -ENOBUFS when the receive was submitted (at once, from outside run()), before the cancel,
+// which therefore finds nothing. The receive must end with operation_aborted rather than
+// wait for a buffer and be issued again.
+BOOST_AUTO_TEST_CASE(pooled_receive_cancelled_as_the_pool_runs_dry_ends_aborted)
+{
+  blitz::io_context ctx;
+  blitz::buffer_pool pool(ctx, 256, 1, 1); // one buffer, cannot grow
+  std::vector<tcp::socket> clients, servers;
+  connect_pairs(ctx, 2, clients, servers);
+  std::vector<blitz::pooled_buffer> held;
+  servers[0].async_receive(pool, [&](const error_code&, blitz::pooled_buffer b) {
+    held.push_back(std::move(b));
+  });
+  blitz::write(clients[0], blitz::buffer("a", 1));
+  BOOST_TEST(run_until(ctx, [&] { return held.size() == 1u; })); // the only buffer is lent
+  int calls = 0;
+  error_code got = blitz::error::would_block;
+  servers[1].async_receive(pool, [&](const error_code& ec, blitz::pooled_buffer) {
+    ++calls;
+    got = ec;
+  });
+  servers[1].cancel(); // its -ENOBUFS waits in the completion queue, not yet reaped
+  ctx.restart();
+  ctx.run_for(100ms);
+  BOOST_TEST(calls == 1);
+  BOOST_TEST((got == blitz::error::operation_aborted));
+  held.clear(); // the buffer comes back: nothing may take it for the cancelled receive
+  ctx.restart();
+  ctx.run_for(50ms);
+  BOOST_TEST(calls == 1);
+  BOOST_TEST(pool.available() == 1u);
+}
+
 BOOST_AUTO_TEST_CASE(multishot_receive_delivers_a_stream_in_order_then_eof_once)
 {
   connected_pair p;

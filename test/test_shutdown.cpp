@@ -92,13 +92,45 @@ BOOST_AUTO_TEST_CASE(cancels_io_timers_and_signal_waits_once_the_grace_period_is
   std::vector<std::string> expected{"accept:aborted", "read:aborted", "signal:aborted",
                                     "timed read:aborted", "timer:aborted"};
   BOOST_TEST(calls == expected, boost::test_tools::per_element());
-  // The objects are still usable: a new wait runs normally.
+  // The objects are still usable, and the timers keep time: a new wait fires at its
+  // deadline, not at once.
   bool fired = false;
-  t.expires_after(1ms);
-  t.async_wait([&](const error_code& ec) { fired = !ec; });
+  auto armed = std::chrono::steady_clock::now();
+  std::chrono::steady_clock::time_point at;
+  t.expires_after(200ms);
+  t.async_wait([&](const error_code& ec) {
+    fired = !ec;
+    at = std::chrono::steady_clock::now();
+  });
   p.ctx.restart();
   p.ctx.run();
   BOOST_TEST(fired);
+  BOOST_TEST((at - armed >= 199ms));
+}
+
+BOOST_AUTO_TEST_CASE(a_timer_armed_after_the_cancellation_fires_at_its_deadline)
+{
+  connected_pair p;
+  char buf[8];
+  blitz::steady_timer linger(p.ctx);
+  error_code linger_ec = blitz::error::would_block;
+  std::chrono::steady_clock::time_point cancelled, fired;
+  p.server.async_read_some(blitz::buffer(buf), [&](const error_code& ec, std::size_t) {
+    if (!aborted(ec))
+      return;
+    // Shutting down: give the peer 100 ms more before closing, as a server lingers.
+    cancelled = std::chrono::steady_clock::now();
+    linger.expires_after(100ms);
+    linger.async_wait([&](const error_code& lec) {
+      linger_ec = lec;
+      fired = std::chrono::steady_clock::now();
+    });
+  });
+  auto report = p.ctx.shutdown(10ms, 5s);
+  BOOST_TEST(report.io_cancelled == 1u);
+  BOOST_TEST(report.abandoned == 0u);
+  BOOST_TEST(!linger_ec);
+  BOOST_TEST((fired - cancelled >= 99ms));
 }
 
 BOOST_AUTO_TEST_CASE(reads_queued_on_one_socket_are_all_cancelled_in_order)

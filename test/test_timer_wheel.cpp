@@ -425,6 +425,60 @@ BOOST_AUTO_TEST_CASE(bookkeeping_and_remove_from_every_place)
   BOOST_TEST(!far_entry.is_linked());
 }
 
+// take_all (a context's shutdown cancelling every timer) empties every place an entry can
+// be, hands them out in deadline order, and leaves the wheel's clock alone: an entry
+// inserted afterwards comes due at its own deadline. (expire(INT64_MAX) would have moved
+// the clock to the end of time, making every later entry due at once.)
+BOOST_AUTO_TEST_CASE(take_all_hands_out_everything_and_keeps_the_clock)
+{
+  item level_entry, pending_entry, due_entry, far_entry, later;
+  timer_wheel w(1 * sec);
+  const std::int64_t now = 1 * sec + 5 * minute;
+  BOOST_TEST(drain(w, now).empty());
+  level_entry.id = 1;
+  level_entry.deadline_ns = now + 3 * minute;
+  pending_entry.id = 2;
+  pending_entry.deadline_ns = now - 1; // waits for the next expire()
+  due_entry.id = 3;
+  due_entry.deadline_ns = now + 600 * us; // within the current tick
+  far_entry.id = 4;
+  far_entry.deadline_ns = now + 10 * year;
+  w.insert(level_entry);
+  w.insert(far_entry);
+  w.insert(due_entry);
+  BOOST_TEST(drain(w, now + 100 * us).empty()); // sorts due_entry into due_
+  w.insert(pending_entry);
+  BOOST_TEST(w.size() == 4u);
+
+  wheel_entry_list all;
+  w.take_all(all);
+  std::vector<std::size_t> ids;
+  while (!all.empty())
+  {
+    ids.push_back(static_cast<item&>(all.front()).id);
+    all.pop_front();
+  }
+  std::vector<std::size_t> expected{2, 3, 1, 4};
+  BOOST_TEST(ids == expected, boost::test_tools::per_element());
+  BOOST_TEST(w.empty());
+  BOOST_TEST(w.next_expiry_ns(now) == -1);
+  for (item* e : {&level_entry, &pending_entry, &due_entry, &far_entry})
+    BOOST_TEST(!e->linked());
+
+  later.id = 5;
+  later.deadline_ns = now + 50 * ms;
+  w.insert(later);
+  BOOST_TEST(drain(w, now + 200 * us).empty());
+  BOOST_TEST(w.next_expiry_ns(now + 200 * us) > 0);
+  std::vector<std::size_t> fired = drain(w, now + 50 * ms);
+  BOOST_TEST(fired.size() == 1u);
+  BOOST_TEST(!later.linked());
+  // The taken entries can go back in.
+  w.insert(level_entry);
+  BOOST_TEST(w.size() == 1u);
+  BOOST_TEST(drain(w, now + 3 * minute).size() == 1u);
+}
+
 BOOST_AUTO_TEST_CASE(random_deadlines_expire_exactly_once_in_order)
 {
   const std::size_t n = 20000;

@@ -18,7 +18,9 @@
 //
 // Waits on channels and async locks are not cancelled: their meaning (a value lost, a lock
 // never granted) is the application's to decide, and it ends them by closing the channel
-// or dropping the lock, typically in phase 1.
+// or dropping the lock, typically in phase 1. Neither is work on the blocking pool (a
+// resolve, file I/O under epoll), which cannot be interrupted: it completes in phase 2 or
+// is counted as abandoned.
 #include <blitz/detail/backend.hpp>
 #include <blitz/detail/scheduler.hpp>
 #include <blitz/detail/signal_set_impl.hpp>
@@ -70,8 +72,9 @@ shutdown_report scheduler::shutdown(std::int64_t grace_ns, std::int64_t cancel_g
   // I/O before signal waits: the sweep then finds the context's wait on the signal pipe
   // still pending on both backends, and counts it, where a sweep after the signal waits'
   // cancellation would find it gone on epoll (taken back at once) but still in flight on
-  // io_uring (until its cancel completes). Its completion re-arms nothing: by the time it
-  // runs, the signal waits are gone.
+  // io_uring (until its cancel completes). Its completion normally re-arms nothing, the
+  // signal waits being gone by then; if another runner completes it first, it re-arms the
+  // wait, and the signal waits' cancellation cancels that one in turn.
   report.timers_cancelled = cancel_timers();
   report.io_cancelled = backend_->cancel_all();
   report.signal_waits_cancelled = signal_set_impl::cancel_all(*this);
@@ -79,7 +82,8 @@ shutdown_report scheduler::shutdown(std::int64_t grace_ns, std::int64_t cancel_g
   report.handlers_run += run_until_ns(deadline_after(now_ns(), cancel_grace_ns), false);
   if (!out_of_work())
   {
-    // seq_cst as in out_of_work. Threads still running fold their own counts as they stop.
+    // seq_cst as in out_of_work. Approximate while other threads run: their own counts
+    // (handlers they queued, work they used up) are folded in as they stop.
     long left = outstanding_work_.load(std::memory_order_seq_cst);
     report.abandoned = left > 0 ? static_cast<std::size_t>(left) : 0;
     stop();
@@ -95,7 +99,7 @@ std::size_t scheduler::cancel_timers()
   {
     std::lock_guard<futex_mutex> lock(timer_mutex_);
     wheel_entry_list all;
-    wheel_.expire(INT64_MAX, all);
+    wheel_.take_all(all); // not expire(INT64_MAX), which would make every later timer due
     note_wheel_changed();
     while (!all.empty())
     {

@@ -315,16 +315,17 @@ void timer_wheel::remove(wheel_entry& e) noexcept
   --size_;
 }
 
+// (deadline, insertion order); seq_ is unique, so this is a strict total order.
+bool timer_wheel::due_before(const wheel_entry& a, const wheel_entry& b) noexcept
+{
+  return a.deadline_ns < b.deadline_ns || (a.deadline_ns == b.deadline_ns && a.seq_ < b.seq_);
+}
+
 void timer_wheel::expire(std::int64_t now_ns, wheel_entry_list& out) noexcept
 {
   if (now_ns < now_ns_)
     now_ns = now_ns_;
   now_ns_ = now_ns;
-
-  // (deadline, insertion order); seq_ is unique, so this is a strict total order.
-  const auto order = [](const wheel_entry& a, const wheel_entry& b) noexcept {
-    return a.deadline_ns < b.deadline_ns || (a.deadline_ns == b.deadline_ns && a.seq_ < b.seq_);
-  };
 
   wheel_entry_list batch;
   batch.splice(batch.end(), pending_);
@@ -335,6 +336,9 @@ void timer_wheel::expire(std::int64_t now_ns, wheel_entry_list& out) noexcept
   {
     for (wheel_entry& e : batch)
       e.where_ = wheel_entry::where_due;
+    const auto order = [](const wheel_entry& a, const wheel_entry& b) noexcept {
+      return due_before(a, b);
+    };
     batch.sort(order);
     due_.merge(batch, order);
   }
@@ -347,6 +351,25 @@ void timer_wheel::expire(std::int64_t now_ns, wheel_entry_list& out) noexcept
     --size_;
     out.push_back(e);
   }
+}
+
+void timer_wheel::take_all(wheel_entry_list& out) noexcept
+{
+  wheel_entry_list all;
+  all.splice(all.end(), due_);
+  all.splice(all.end(), pending_);
+  pending_min_ns_ = max_ns;
+  for (unsigned level = 0; level < num_levels; ++level)
+  {
+    for (std::uint64_t occupied = occupied_[level]; occupied != 0; occupied &= occupied - 1)
+      all.splice(all.end(), slots_[level][ctz64(occupied)]);
+    occupied_[level] = 0;
+  }
+  for (wheel_entry& e : all)
+    e.where_ = wheel_entry::where_none;
+  size_ = 0;
+  all.sort([](const wheel_entry& a, const wheel_entry& b) noexcept { return due_before(a, b); });
+  out.splice(out.end(), all);
 }
 
 std::int64_t timer_wheel::next_expiry_ns(std::int64_t now_ns) const noexcept

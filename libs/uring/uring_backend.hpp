@@ -70,6 +70,9 @@ constexpr std::uint64_t tag_close = 2;
 // Low bits 3, slot above: an update emptying a registered-file slot, queued off the owner
 // of a single-issuer ring; the slot is free again once it completes (see unfix_descriptor_locked).
 constexpr std::uint64_t tag_unfix = 3;
+// In deferred_requests_ only: cancel everything in the kernel (cancel_all), for the owner's
+// next turn when the SQ had no room; its own completion is tag_ignore.
+constexpr std::uint64_t tag_cancel_any = 4;
 constexpr std::uint64_t tag_bits = 7;
 // Fills sqe with a request as uring_backend::deferred_requests_ describes it.
 void prep_request(io_uring_sqe* sqe, std::uint64_t request) noexcept;
@@ -203,9 +206,10 @@ private:
   // Ops waiting there that a cancel of the descriptor reached end now, into `aborted`,
   // which the caller has already given o: they complete after it, in the order they were
   // started, as a cancel completes them in Asio and on epoll.
-  void leave_lane_locked(uring_descriptor* d, io_op* o, op_queue& aborted)
+  // `lane` is o->backend_lane_, read while o was certainly alive: an aborted multishot op
+  // may be freed by its drain on another thread as soon as it is handed over.
+  void leave_lane_locked(uring_descriptor* d, const io_op* o, int lane, op_queue& aborted)
   {
-    int lane = o->backend_lane_;
     if (lane < 0 || d->lane_holder[lane] != o)
       return;
     d->lane_holder[lane] = nullptr;

@@ -27,6 +27,12 @@ void prep_request(io_uring_sqe* sqe, std::uint64_t request) noexcept
     io_uring_sqe_set_data64(sqe, request);
     return;
   }
+  if (tag == tag_cancel_any)
+  {
+    io_uring_prep_cancel64(sqe, 0, IORING_ASYNC_CANCEL_ANY);
+    io_uring_sqe_set_data64(sqe, tag_ignore);
+    return;
+  }
   io_uring_prep_cancel_fd(sqe, static_cast<int>(request >> 3), IORING_ASYNC_CANCEL_ALL);
   io_uring_sqe_set_data64(sqe, tag == tag_close ? request : tag_ignore);
 }
@@ -201,8 +207,10 @@ bool uring_backend::abort_backlogged_locked(uring_descriptor* d, io_op* only,
       if (parked == &starved_)
         o->pool_->starving(-1);
       forget_locked(o);
+      int lane = o->backend_lane_;
       abort_unissued_locked(od, o, aborted);
-      leave_lane_locked(od, o, aborted);
+      leave_lane_locked(od, o, lane, aborted);
+      release_locked(od); // closed meanwhile (a receive starved after the close)
       any = true;
     }
     parked->swap(keep);
@@ -228,12 +236,9 @@ std::size_t uring_backend::cancel_all() noexcept
     abort_backlogged_locked(nullptr, nullptr, aborted);
     if (inflight_.load(std::memory_order_relaxed) > 0)
     {
-      io_uring_sqe* sqe = get_sqe_locked();
-      if (sqe)
-      {
-        io_uring_prep_cancel64(sqe, 0, IORING_ASYNC_CANCEL_ANY);
-        io_uring_sqe_set_data64(sqe, tag_ignore);
-      }
+      // Deferred to the next turn if the kernel would take nothing now (SQ full and a CQ
+      // backlog), rather than lost.
+      queue_request_locked(tag_cancel_any);
       submit_locked();
     }
   }

@@ -149,8 +149,9 @@ std::size_t uring_backend::run(op_queue& ready, std::int64_t timeout_ns)
         // Cancelled while between the -EAGAIN and its re-issue: the cancel request could
         // not see it, so abort it here.
         forget_locked(o); // before d may go: its list holds o
+        int lane = o->backend_lane_;
         abort_unissued_locked(d, o, ready);
-        leave_lane_locked(d, o, ready);
+        leave_lane_locked(d, o, lane, ready);
         release_locked(d);
         continue;
       }
@@ -222,7 +223,7 @@ inline void uring_backend::complete_cqe_locked(io_uring_cqe* cqe, op_queue& read
     // The pool's ring was empty: never the user's problem while the pool may grow.
     if (retry_without_buffer_locked(o, retry))
       return;
-    res = -ECANCELED; // the pool was closed under the receive
+    res = -ECANCELED; // the pool was closed under the receive, or the receive cancelled
   }
 
   // A connection reset while it sat in the accept queue is gone; the next one may be fine
@@ -317,8 +318,9 @@ __attribute__((always_inline)) inline void uring_backend::end_op_locked(io_op* o
   // disconnects the slot) must not reach d, which release_locked may free below (a
   // handler that closes the socket and then emits, the usual timeout pattern).
   o->desc_ = nullptr;
+  int lane = o->backend_lane_;
   ready.push(o); // ahead of the cancelled ops of its lane (leave_lane_locked)
-  leave_lane_locked(d, o, ready);
+  leave_lane_locked(d, o, lane, ready);
   --d->inflight;
   release_locked(d);
   add_inflight_locked(-1);
@@ -379,6 +381,11 @@ void uring_backend::complete_multishot_locked(multishot_op* o, int res, std::int
 // a buffer comes back. False when the pool is closed (the receive must end).
 bool uring_backend::retry_without_buffer_locked(io_op* o, op_queue& retry)
 {
+  // Cancelled since it was issued (cancel, close, cancel_all): the kernel's cancel found
+  // nothing to cancel, so the receive ends here rather than waiting in starved_ to be
+  // issued again, on a descriptor that may be closed by then.
+  if (o->backend_tag_ != static_cast<uring_descriptor*>(o->desc_)->cancel_gen)
+    return false;
   buffer_pool_impl* pool = o->pool_;
   if (pool->grow())
   {

@@ -428,7 +428,8 @@ void uring_backend::shutdown() noexcept
       io_op* o = static_cast<io_op*>(backlog_.pop());
       forget_locked(o);
       uring_descriptor* d = static_cast<uring_descriptor*>(o->desc_);
-      leave_lane_locked(d, o, doomed); // the next of its lane joins the backlog, for this loop
+      // The next of its lane joins the backlog, for this loop.
+      leave_lane_locked(d, o, o->backend_lane_, doomed);
       --d->inflight;
       release_locked(d);
       add_inflight_locked(-1);

@@ -111,6 +111,10 @@ public:
   // (deadline_ns, insertion order). Entries with deadline_ns > now_ns stay. A now_ns smaller
   // than one passed before is treated as the largest one passed before.
   void expire(std::int64_t now_ns, wheel_entry_list& out) noexcept;
+  // Unlinks every entry, due or not, and appends them to out in the same order. Unlike
+  // expire(INT64_MAX), the wheel's "now" stays where it is, so entries inserted afterwards
+  // still come due at their deadlines.
+  void take_all(wheel_entry_list& out) noexcept;
 
   // Nanoseconds from now_ns until the earliest pending deadline: 0 if one is already due,
   // -1 if empty. Never later than the true earliest deadline. Exact, unless an entry was
@@ -138,6 +142,7 @@ private:
   void place(wheel_entry& e) noexcept;
   void advance_to(std::uint64_t target, wheel_entry_list& batch) noexcept;
   static void release_all(wheel_entry_list& l) noexcept;
+  static bool due_before(const wheel_entry& a, const wheel_entry& b) noexcept;
 
   std::int64_t origin_ns_;  // tick 0
   std::int64_t now_ns_;     // largest now passed to expire() (or the constructor)
