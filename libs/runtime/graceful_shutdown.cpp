@@ -92,25 +92,5 @@ shutdown_report scheduler::shutdown(std::int64_t grace_ns, std::int64_t cancel_g
   return report;
 }
 
-std::size_t scheduler::cancel_timers()
-{
-  op_queue aborted;
-  std::size_t n = 0;
-  {
-    std::lock_guard<futex_mutex> lock(timer_mutex_);
-    wheel_entry_list all;
-    wheel_.take_all(all); // not expire(INT64_MAX), which would make every later timer due
-    note_wheel_changed();
-    while (!all.empty())
-    {
-      timer_state& t = static_cast<timer_state&>(all.front());
-      all.pop_front();
-      n += take_waits(t, aborted, true);
-    }
-  }
-  post_completions(aborted);
-  return n;
-}
-
 } // namespace detail
 } // namespace blitz

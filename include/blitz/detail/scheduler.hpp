@@ -214,7 +214,6 @@ private:
   // marking it gone from its timer. Returns how many.
   static std::size_t take_waits(timer_state& t, op_queue& to, bool aborted) noexcept;
   static std::int64_t recheck_deadline(std::int64_t now, std::int64_t left) noexcept;
-  std::int64_t timer_timeout_ns(std::int64_t now);
   void wake_one_locked(std::unique_lock<futex_mutex>& lock);
   void inject(op* o, bool carries_work);
   void take_injected(thread_info& ti) noexcept;
