@@ -273,14 +273,19 @@ BOOST_AUTO_TEST_CASE(cancel_and_close_complete_the_pending_ops_in_the_order_they
         p.client.cancel();
       p.ctx.run_for(std::chrono::seconds(5)); // bounded: a missed cancel fails, not hangs
       BOOST_TEST(log.size() == 6u);
+      // Each is aborted, except that w0 may have gone out after all: on a loaded machine
+      // the peer's stack can take in what was queued after the filling write saw EAGAIN.
       std::vector<std::string> reads, writes;
       for (const auto& l : log)
-        (l[0] == 'r' ? reads : writes).push_back(l);
+        if (l[0] == 'r')
+          reads.push_back(l);
+        else if (l.compare(0, 2, "w0") == 0)
+          writes.push_back("w0");
+        else
+          writes.push_back(l);
       std::vector<std::string> er{"r0", "r1", "r2"}, ew{"w0", "w1", "w2"};
       BOOST_TEST(reads == er, boost::test_tools::per_element());
       BOOST_TEST(writes == ew, boost::test_tools::per_element());
-      for (const auto& l : log)
-        BOOST_TEST(l.size() == 2u, l); // each aborted, none with a result of its own
     }
 }
 

@@ -27,7 +27,7 @@ void scheduler::abandon_all() noexcept
     {
       std::lock_guard<futex_mutex> lock(timer_mutex_);
       wheel_entry_list all;
-      wheel_.expire(INT64_MAX, all);
+      wheel_.take_all(all);
       note_wheel_changed();
       while (!all.empty())
       {

@@ -349,9 +349,10 @@ private:
   bool single_ = false;
   std::atomic<bool> enabled_{false};
   std::thread::id owner_; // written once, before enabled_ (release)
-  // Requests queued off the owner that found the SQ full, as user_data (tag_ignore or
-  // tag_close: a cancel by the descriptor above the tag; tag_unfix: a slot to empty);
-  // queued by the owner's next turn; sq_mutex_.
+  // Requests that found the SQ full (off the owner, or with the kernel refusing SQEs), as
+  // user_data (tag_ignore or tag_close: a cancel by the descriptor above the tag;
+  // tag_unfix: a slot to empty; tag_cancel_any: cancel_all's request); queued by the
+  // owner's next turn; sq_mutex_.
   std::vector<std::uint64_t> deferred_requests_;
   // Every registered descriptor, for cancel_all; on a single-issuer ring each lists its
   // ops in the kernel, for shutdown; sq_mutex_.

@@ -42,9 +42,9 @@ void uring_backend::queue_cancel_fd_locked(int fd, std::uint64_t user_data) noex
   queue_request_locked((static_cast<std::uint64_t>(fd) << 3) | (user_data & tag_bits));
 }
 
-// Puts a request on a descriptor or slot (as deferred_requests_ describes it) in the SQ, or,
-// off the owner with the SQ full, leaves it to the owner's next turn. (On the owner a full
-// SQ was submitted to make room; a sqe is missing only if the kernel refused.)
+// Puts a request (as deferred_requests_ describes it) in the SQ, or, with the SQ full,
+// leaves it to the owner's next turn. (On the owner a full SQ was submitted to make room;
+// a sqe is missing only if the kernel refused.)
 void uring_backend::queue_request_locked(std::uint64_t request) noexcept
 {
   if (!ring_ok_)
@@ -237,7 +237,8 @@ std::size_t uring_backend::cancel_all() noexcept
     if (inflight_.load(std::memory_order_relaxed) > 0)
     {
       // Deferred to the next turn if the kernel would take nothing now (SQ full and a CQ
-      // backlog), rather than lost.
+      // backlog), rather than lost. Then it also cancels what reached the kernel in
+      // between: too much, in a case that rare, rather than too little.
       queue_request_locked(tag_cancel_any);
       submit_locked();
     }

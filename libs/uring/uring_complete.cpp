@@ -378,7 +378,7 @@ void uring_backend::complete_multishot_locked(multishot_op* o, int res, std::int
 }
 
 // -ENOBUFS: grow the pool and issue the receive again, or, at the pool's limit, park it until
-// a buffer comes back. False when the pool is closed (the receive must end).
+// a buffer comes back. False when the pool is closed or the receive cancelled (it must end).
 bool uring_backend::retry_without_buffer_locked(io_op* o, op_queue& retry)
 {
   // Cancelled since it was issued (cancel, close, cancel_all): the kernel's cancel found
