@@ -12,6 +12,7 @@
 // no event batch that might still name it is being processed.
 #include <blitz/detail/backend.hpp>
 #include <blitz/detail/buffer_pool_impl.hpp>
+#include <blitz/detail/eventfd_wakeup.hpp>
 #include <blitz/detail/futex_mutex.hpp>
 #include <blitz/detail/multishot_op.hpp>
 #include <blitz/detail/scheduler.hpp>
@@ -173,7 +174,7 @@ private:
   int epfd_ = -1;
   int event_fd_ = -1;
   event_wait wait_;
-  // Coalesces interrupts between two reaps; acq_rel as in the io_uring backend.
+  // Coalesces interrupts between two reaps (wake_reaper explains the ordering).
   std::atomic<bool> wakeup_pending_{false};
   std::atomic<long> parked_{0};
 
@@ -714,13 +715,7 @@ std::size_t epoll_backend::run(op_queue& ready, std::int64_t timeout_ns)
 
 void epoll_backend::interrupt() noexcept
 {
-  if (wakeup_pending_.exchange(true, std::memory_order_acq_rel))
-    return;
-  std::uint64_t one = 1;
-  ssize_t r;
-  do
-    r = ::write(event_fd_, &one, sizeof(one));
-  while (r < 0 && errno == EINTR);
+  wake_reaper(wakeup_pending_, event_fd_);
 }
 
 void epoll_backend::shutdown() noexcept

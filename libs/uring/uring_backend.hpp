@@ -325,8 +325,7 @@ private:
   // Whether the eventfd read is armed: interrupt() writes only when a wakeup can be seen,
   // and the reaper re-arms after consuming one. Guarded by sq_mutex_.
   bool wakeup_armed_ = false;
-  // Coalesces interrupt() calls between two wakeups: acq_rel so a second interrupter that
-  // sees true knows the first one's write will be observed by the reaper.
+  // Coalesces interrupt() calls between two wakeups (wake_reaper explains the ordering).
   std::atomic<bool> wakeup_pending_{false};
   mutable futex_mutex sq_mutex_; // taken per operation: see futex_mutex for why not std::mutex
   op_queue backlog_; // ops waiting for SQ space; sq_mutex_

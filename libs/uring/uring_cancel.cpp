@@ -4,6 +4,8 @@
 
 #include "uring_backend.hpp"
 
+#include <blitz/detail/eventfd_wakeup.hpp>
+
 #include <unistd.h>
 
 namespace blitz {
@@ -259,14 +261,7 @@ void uring_backend::arm_wakeup_locked()
 
 void uring_backend::interrupt() noexcept
 {
-  if (wakeup_pending_.exchange(true, std::memory_order_acq_rel))
-    return;
-  std::uint64_t one = 1;
-  // The eventfd counter persists, so a write that precedes the reaper's wait still wakes it.
-  ssize_t r;
-  do
-    r = ::write(event_fd_, &one, sizeof(one));
-  while (r < 0 && errno == EINTR);
+  wake_reaper(wakeup_pending_, event_fd_);
 }
 
 } // namespace uring
