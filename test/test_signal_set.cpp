@@ -12,6 +12,7 @@
 #include <csignal>
 #include <signal.h>
 #include <sys/types.h>
+#include <memory>
 #include <thread>
 #include <unistd.h>
 #include <vector>
@@ -321,4 +322,69 @@ BOOST_AUTO_TEST_CASE(handler_preserves_errno_and_restarts_syscalls)
   set.async_wait(recorder{&r});
   ctx.run();
   BOOST_TEST(r.signo == SIGUSR1);
+}
+
+namespace {
+
+// What an Asio-style session looks like: its pending handler keeps it, and its set, alive.
+struct signal_session
+{
+  signal_session(blitz::io_context& ctx, bool* gone) : set(ctx, SIGUSR1), destroyed(gone) {}
+  ~signal_session() { *destroyed = true; }
+  blitz::signal_set set;
+  bool* destroyed;
+};
+
+} // namespace
+
+BOOST_AUTO_TEST_CASE(destroying_the_context_destroys_a_pending_wait_uninvoked)
+{
+  void (*before)(int) = current_handler(SIGUSR1);
+  bool destroyed = false;
+  int calls = 0;
+  {
+    blitz::io_context ctx;
+    auto s = std::make_shared<signal_session>(ctx, &destroyed);
+    s->set.async_wait([s, &calls](const error_code&, int) { ++calls; });
+    s.reset(); // only the pending handler holds the session now
+    ctx.poll();
+    BOOST_TEST(!destroyed);
+  }
+  // The handler was destroyed with the context, and with it the session and its set, which
+  // gave SIGUSR1 back.
+  BOOST_TEST(destroyed);
+  BOOST_TEST(calls == 0);
+  BOOST_TEST((current_handler(SIGUSR1) == before));
+}
+
+// Against the rules (as for every I/O object), but it must not reach freed memory: a set
+// that outlives its context keeps catching its signals, a new context (perhaps at the same
+// address) gets signals of its own, and the stray set's destruction touches neither.
+BOOST_AUTO_TEST_CASE(a_set_outliving_its_context_reaches_neither_it_nor_the_next_one)
+{
+  std::unique_ptr<blitz::signal_set> stray;
+  result stray_result;
+  {
+    blitz::io_context ctx;
+    stray.reset(new blitz::signal_set(ctx, SIGUSR2));
+    stray->async_wait(recorder{&stray_result});
+    ctx.poll();
+  }
+  BOOST_TEST(stray_result.calls == 0);
+  ::raise(SIGUSR2); // caught for the stray set, and read by the next context
+  {
+    blitz::io_context ctx;
+    blitz::signal_set set(ctx, SIGUSR2);
+    result r;
+    set.async_wait(recorder{&r});
+    ctx.run_for(std::chrono::milliseconds(200));
+    BOOST_TEST(r.calls == 0); // the earlier signal was the stray set's, not this one's
+    ::raise(SIGUSR2);
+    ctx.restart();
+    ctx.run_for(std::chrono::seconds(2));
+    BOOST_TEST(r.calls == 1);
+    BOOST_TEST(r.signo == SIGUSR2);
+  }
+  stray.reset();
+  BOOST_TEST(stray_result.calls == 0);
 }

@@ -1,9 +1,10 @@
 // The end of a scheduler: its destruction, which destroys every handler still pending
-// (I/O, timer waits, posted handlers, waits parked on channels and async locks) without
-// invoking it, and the registry of those parked waits. io_context::shutdown, the graceful
+// (I/O, timer and signal waits, posted handlers, waits parked on channels and async locks)
+// without invoking it, and the registry of those parked waits. io_context::shutdown, the graceful
 // end, is in graceful_shutdown.cpp.
 #include <blitz/detail/scheduler.hpp>
 #include <blitz/detail/backend.hpp>
+#include <blitz/detail/signal_set_impl.hpp>
 #include <blitz/error.hpp>
 
 namespace blitz {
@@ -48,6 +49,8 @@ void scheduler::abandon_all() noexcept
       for (parked_waiters& w : parked_lists_)
         doomed.push(w.waiting);
     }
+    // Signal waits sit in the process-wide registry, not here.
+    signal_set_impl::abandon_waits(*this, doomed);
     if (doomed.empty())
       break;
     doomed.destroy_all();
@@ -55,8 +58,11 @@ void scheduler::abandon_all() noexcept
   }
   // Primitives that outlive the context (against the rules, but they used to survive it
   // when idle) must not reach back into it: unlinked, they skip release_parked.
-  std::lock_guard<std::mutex> lock(parked_mutex_);
-  parked_lists_.clear();
+  {
+    std::lock_guard<std::mutex> lock(parked_mutex_);
+    parked_lists_.clear();
+  }
+  signal_set_impl::orphan(*this);
 }
 
 void scheduler::adopt_parked(parked_waiters& w)

@@ -49,7 +49,7 @@ namespace detail {
 
 struct signal_context
 {
-  scheduler* sched = nullptr;
+  scheduler* sched = nullptr;     // null once the context is destroyed (orphan)
   std::uint64_t id = 0;           // never reused, unlike the scheduler's address
   descriptor_state* desc = nullptr; // the pipe's read end in this context's backend
   int sets = 0;                   // signal_sets on this context
@@ -198,8 +198,11 @@ void signal_registry::detach_locked(signal_context* ctx)
   // context with its id, does nothing.
   ++ctx->arm_gen;
   ctx->armed = false;
-  ctx->sched->io().deregister_descriptor(ctx->desc);
-  contexts.erase(std::find(contexts.begin(), contexts.end(), ctx));
+  if (ctx->sched) // else its context is gone, and with it the registration (orphan)
+  {
+    ctx->sched->io().deregister_descriptor(ctx->desc);
+    contexts.erase(std::find(contexts.begin(), contexts.end(), ctx));
+  }
   delete ctx;
 }
 
@@ -229,7 +232,7 @@ void signal_registry::drain_locked()
 
 void signal_registry::arm_locked(signal_context& ctx)
 {
-  if (ctx.armed || ctx.waiting == 0)
+  if (ctx.armed || ctx.waiting == 0 || !ctx.sched)
     return;
   signal_pipe_op* o = new_op<signal_pipe_op>(ctx.id, ctx.arm_gen + 1);
   ++ctx.arm_gen;
@@ -242,7 +245,7 @@ void signal_registry::arm_locked(signal_context& ctx)
 
 void signal_registry::disarm_if_idle_locked(signal_context& ctx)
 {
-  if (!ctx.armed || ctx.waiting > 0)
+  if (!ctx.armed || ctx.waiting > 0 || !ctx.sched)
     return;
   ctx.armed = false;
   ++ctx.arm_gen;
@@ -462,9 +465,43 @@ std::size_t signal_set_impl::cancel_all(scheduler& s)
   std::lock_guard<std::mutex> lock(r.mutex);
   std::size_t n = 0;
   for (signal_set_impl* set : r.sets)
-    if (set->sched_ == &s)
+    if (set->ctx_->sched == &s)
       n += r.cancel_locked(*set, error::operation_aborted);
   return n;
+}
+
+void signal_set_impl::abandon_waits(scheduler& s, op_queue& doomed) noexcept
+{
+  signal_registry& r = signal_registry::get();
+  std::lock_guard<std::mutex> lock(r.mutex);
+  for (signal_set_impl* set : r.sets)
+    if (set->ctx_->sched == &s)
+      while (!set->waiters_.empty())
+      {
+        signal_wait_op* o = static_cast<signal_wait_op*>(set->waiters_.pop());
+        o->set_ = nullptr; // a per-operation cancel from its destructor finds nothing
+        --set->ctx_->waiting;
+        doomed.push(o);
+      }
+  // The pipe op needs no disarming: the backend's shutdown destroys it.
+}
+
+void signal_set_impl::orphan(scheduler& s) noexcept
+{
+  signal_registry& r = signal_registry::get();
+  std::lock_guard<std::mutex> lock(r.mutex);
+  auto it = std::find_if(r.contexts.begin(), r.contexts.end(),
+                         [&](const signal_context* c) { return c->sched == &s; });
+  if (it == r.contexts.end())
+    return;
+  signal_context* c = *it;
+  // Lock order as everywhere here: the registry, then the backend.
+  s.io().deregister_descriptor(c->desc);
+  r.contexts.erase(it);
+  // Its sets keep it, and free it with the last of them (detach_locked). Signals still
+  // reach them; with no wait pending (abandon_waits took them all) they only queue.
+  c->sched = nullptr;
+  c->desc = nullptr;
 }
 
 constexpr int signal_set_impl::max_signal;

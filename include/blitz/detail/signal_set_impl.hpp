@@ -59,6 +59,14 @@ public:
   // io_context::shutdown: cancel() on every set of the context; returns how many waits
   // that completed with operation_aborted.
   static std::size_t cancel_all(scheduler& s);
+  // The context's destruction: moves the pending waits of every set on s into doomed, to
+  // be destroyed without being invoked (a handler may own its set, as Asio sessions own
+  // their sockets). Called until nothing is left; then orphan(s).
+  static void abandon_waits(scheduler& s, op_queue& doomed) noexcept;
+  // The context's destruction, last: sets that outlive s (against the rules, as for every
+  // I/O object) stop watching the pipe through it and never reach it again; a context
+  // created later at the same address starts afresh.
+  static void orphan(scheduler& s) noexcept;
 
   // Used by the process-wide registry, under its lock.
   scheduler& sched() const noexcept { return *sched_; }
