@@ -130,6 +130,39 @@ BOOST_AUTO_TEST_CASE(emit_after_close_leaves_a_send_that_already_completed)
   }
 }
 
+// A read that the close aborted waits in the run queue with its slot still connected. The
+// context reaps between the handlers that close and emit (its first handlers each get a reap
+// after them, and the server's pending read gives the reap something to look at): on epoll
+// that reap frees the closed socket's state, which the emit must then leave alone (under
+// ASan the slab pool poisons it; the epoll backend used to keep pointing at it).
+BOOST_AUTO_TEST_CASE(emit_after_close_and_a_reap_leaves_the_aborted_read_alone)
+{
+  connected_pair p;
+  blitz::cancellation_signal sig;
+  char buf[4], other[4];
+  int calls = 0;
+  error_code got;
+  p.client.async_read_some(blitz::buffer(buf),
+                           blitz::bind_cancellation_slot(sig.slot(), [&](const error_code& ec, std::size_t) {
+                             ++calls;
+                             got = ec;
+                           }));
+  int other_calls = 0;
+  p.server.async_read_some(blitz::buffer(other), [&](const error_code&, std::size_t) { ++other_calls; });
+  p.ctx.poll(); // both reads wait in the backend
+  blitz::post(p.ctx, [&] { p.client.close(); });
+  blitz::post(p.ctx, [] {});
+  blitz::post(p.ctx, [&] {
+    BOOST_TEST(calls == 0); // still queued behind this handler
+    sig.emit(blitz::cancellation_type::terminal);
+    p.server.close();
+  });
+  p.ctx.run();
+  BOOST_TEST(calls == 1);
+  BOOST_TEST((got == blitz::error::operation_aborted));
+  BOOST_TEST(other_calls == 1);
+}
+
 BOOST_AUTO_TEST_CASE(composed_read_cancelled_midway_reports_bytes_so_far)
 {
   connected_pair p;

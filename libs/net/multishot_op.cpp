@@ -126,6 +126,10 @@ void multishot_op::abandon(void* owner, op* base)
 
 void finish_op(io_op* o, op_queue& ready) noexcept
 {
+  // Out of the backend for good: a cancellation emitted from now until the op's completion
+  // disconnects its slot must not reach the descriptor's state, which a close and the
+  // reap after it may have freed (the usual timeout pattern: close, then emit).
+  o->desc_ = nullptr;
   if (!o->multishot_)
   {
     ready.push(o);

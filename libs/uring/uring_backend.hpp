@@ -239,7 +239,6 @@ private:
     o->set_result(-ECANCELED);
     --d->inflight;
     add_inflight_locked(-1);
-    o->desc_ = nullptr; // see end_op_locked
     finish_op(o, out);
   }
   inline void issue_locked(io_op* o);
