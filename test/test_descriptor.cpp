@@ -9,6 +9,7 @@
 #include <csignal>
 #include <cstdlib>
 #include <fcntl.h>
+#include <functional>
 #include <memory>
 #include <string>
 #include <termios.h>
@@ -461,4 +462,98 @@ BOOST_AUTO_TEST_CASE(without_rwf_nosignal_async_writes_to_closed_pipe_raise_no_s
   BOOST_TEST(!wec);
   BOOST_TEST(!rec);
   BOOST_TEST((got == sent));
+}
+
+// A canonical-mode terminal returns one line per read however many are queued: a read that
+// fills less than its buffer says nothing about what is left (the epoll backend used to
+// take it for an empty queue and wait for an event that, with the data already there, never
+// came).
+BOOST_AUTO_TEST_CASE(canonical_terminal_delivers_each_queued_line)
+{
+  int master = ::posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
+  if (master < 0 || ::grantpt(master) != 0 || ::unlockpt(master) != 0)
+  {
+    BOOST_TEST_MESSAGE("no pseudo-terminals here; skipped");
+    if (master >= 0)
+      ::close(master);
+    return;
+  }
+  int slave = ::open(::ptsname(master), O_RDWR | O_NOCTTY | O_CLOEXEC);
+  BOOST_REQUIRE(slave >= 0);
+  termios tio{};
+  BOOST_REQUIRE(::tcgetattr(slave, &tio) == 0);
+  tio.c_lflag |= ICANON;
+  tio.c_lflag &= ~static_cast<tcflag_t>(ECHO); // nothing comes back to the master
+  BOOST_REQUIRE(::tcsetattr(slave, TCSANOW, &tio) == 0);
+  BOOST_REQUIRE(::write(master, "one\ntwo\n", 8) == 8);
+
+  blitz::io_context ctx;
+  stream_descriptor m(ctx, master), s(ctx, slave);
+  char buf[64];
+  std::vector<std::string> lines;
+  std::function<void()> next = [&] {
+    s.async_read_some(blitz::buffer(buf), [&](const error_code& ec, std::size_t n) {
+      BOOST_TEST(!ec);
+      lines.emplace_back(buf, n);
+      if (lines.size() < 2)
+        next();
+    });
+  };
+  // Let the reaper see the registration's event first (a timer makes it wait in the
+  // kernel): afterwards no event is due, whatever the reads leave queued.
+  blitz::steady_timer settle(ctx, 20ms);
+  settle.async_wait([&](const error_code&) { next(); });
+  ctx.run_for(3s);
+  BOOST_REQUIRE(lines.size() == 2u);
+  BOOST_TEST(lines[0] == "one\n");
+  BOOST_TEST(lines[1] == "two\n");
+}
+
+// epoll refuses regular files and /dev/null (EPERM); Asio accepts them as always ready, and
+// so must both backends: operations on them never block.
+BOOST_AUTO_TEST_CASE(regular_files_and_dev_null_are_accepted_and_never_wait)
+{
+  char path[] = "/tmp/blitz_descriptor_XXXXXX";
+  int fd = ::mkstemp(path);
+  BOOST_REQUIRE(fd >= 0);
+  ::unlink(path);
+  blitz::io_context ctx;
+  stream_descriptor file(ctx, fd); // threw system_error (EPERM) on epoll
+  std::size_t wrote = 0, got = 0;
+  char buf[16];
+  file.async_write_some(blitz::buffer("hello", 5), [&](const error_code& ec, std::size_t n) {
+    BOOST_TEST(!ec);
+    wrote = n;
+    BOOST_REQUIRE(::lseek(file.native_handle(), 0, SEEK_SET) == 0);
+    file.async_read_some(blitz::buffer(buf), [&](const error_code& ec2, std::size_t k) {
+      BOOST_TEST(!ec2);
+      got = k;
+    });
+  });
+  ctx.run_for(3s);
+  BOOST_TEST(wrote == 5u);
+  BOOST_REQUIRE(got == 5u);
+  BOOST_TEST(std::string(buf, 5) == "hello");
+
+  int null_fd = ::open("/dev/null", O_RDWR | O_CLOEXEC);
+  BOOST_REQUIRE(null_fd >= 0);
+  stream_descriptor null(ctx, null_fd);
+  error_code read_ec, write_ec;
+  std::size_t null_wrote = 0;
+  int calls = 0;
+  null.async_read_some(blitz::buffer(buf), [&](const error_code& ec, std::size_t) {
+    ++calls;
+    read_ec = ec;
+  });
+  null.async_write_some(blitz::buffer("gone", 4), [&](const error_code& ec, std::size_t n) {
+    ++calls;
+    write_ec = ec;
+    null_wrote = n;
+  });
+  ctx.restart();
+  ctx.run_for(3s);
+  BOOST_TEST(calls == 2);
+  BOOST_TEST((read_ec == blitz::error::eof));
+  BOOST_TEST(!write_ec);
+  BOOST_TEST(null_wrote == 4u);
 }

@@ -48,7 +48,8 @@ socket_impl::~socket_impl()
 
 socket_impl::socket_impl(socket_impl&& other) noexcept
   : sched_(other.sched_), fd_(other.fd_), type_(other.type_), desc_(other.desc_),
-    user_non_blocking_(other.user_non_blocking_), native_blocking_(other.native_blocking_)
+    user_non_blocking_(other.user_non_blocking_), native_blocking_(other.native_blocking_),
+    tcp_(other.tcp_)
 {
   other.fd_ = -1;
   other.desc_ = nullptr;
@@ -68,6 +69,7 @@ socket_impl& socket_impl::operator=(socket_impl&& other) noexcept
     desc_ = other.desc_;
     user_non_blocking_ = other.user_non_blocking_;
     native_blocking_ = other.native_blocking_;
+    tcp_ = other.tcp_;
     other.fd_ = -1;
     other.desc_ = nullptr;
     other.user_non_blocking_ = false;
@@ -76,13 +78,21 @@ socket_impl& socket_impl::operator=(socket_impl&& other) noexcept
   return *this;
 }
 
-void socket_impl::register_fd(boost::system::error_code& ec)
+void socket_impl::register_fd(int family, boost::system::error_code& ec)
 {
   if (!set_nonblocking(fd_))
   {
     ec = last_error();
     return;
   }
+  if (family < 0 && type_ == SOCK_STREAM)
+  {
+    // An accepted or adopted descriptor: one getsockopt to learn whether it is TCP.
+    ::socklen_t len = sizeof family;
+    if (::getsockopt(fd_, SOL_SOCKET, SO_DOMAIN, &family, &len) < 0)
+      family = -1; // not known to be TCP: the slower, always correct path
+  }
+  tcp_ = type_ == SOCK_STREAM && (family == AF_INET || family == AF_INET6);
   desc_ = sched_->io().register_descriptor(fd_, ec);
 }
 
@@ -101,7 +111,7 @@ void socket_impl::open(int family, int type, int protocol, boost::system::error_
   }
   fd_ = fd;
   type_ = type;
-  register_fd(ec);
+  register_fd(family, ec);
   if (ec)
   {
     close_fd(fd_);
@@ -119,7 +129,7 @@ void socket_impl::assign(int type, int fd, boost::system::error_code& ec)
   }
   fd_ = fd;
   type_ = type;
-  register_fd(ec);
+  register_fd(-1, ec);
   if (ec)
   {
     fd_ = -1;
@@ -487,6 +497,7 @@ void socket_impl::start_op(io_op* o)
   restore_native_non_blocking();
   o->fd_ = fd_;
   o->stream_ = type_ == SOCK_STREAM;
+  o->tcp_ = tcp_;
   sched_->io().start_op(desc_, o);
 }
 

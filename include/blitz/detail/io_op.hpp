@@ -71,6 +71,8 @@ public:
   // Reactor backends: perform() found the buffer pool empty at its limit; the op waits for a
   // buffer to come back rather than for readiness.
   bool starved_ = false;
+  // A TCP socket's transfer: see drained().
+  bool tcp_ = false;
   std::uint8_t iov_count_ = 0;
   std::uint8_t backend_phase_ = 0; // backend-private: e.g. io_uring's poll-then-retry step
   // Backend-private, set when the op starts: e.g. io_uring's in-order lane (in padding that
@@ -144,29 +146,20 @@ public:
     return n;
   }
 
-  // A completed stream transfer that moved less than it asked for: the socket's receive
-  // buffer was empty (or its send buffer full) at that moment, so one more attempt before
-  // the next readiness event would only meet EAGAIN. What Asio calls done_and_exhausted and
-  // Tokio a partial read. Not for a peek (the data stays), out-of-band data, pooled or
-  // multishot receives, or positioned file transfers.
+  // A completed TCP transfer that moved less than it asked for: the socket's receive
+  // queue was empty (or its send buffer full) at that moment, so one more attempt before
+  // the next readiness event would only meet EAGAIN. What Tokio calls a partial read; Asio
+  // waits for the EAGAIN. Only TCP: a canonical-mode tty returns one line of several, and
+  // an AF_UNIX stream stops at a message from another writer or one carrying descriptors,
+  // with more data queued behind it and no new event to come. Not for a peek (the data
+  // stays), out-of-band data, or pooled or multishot receives.
   bool drained() const noexcept
   {
-    if (!stream_ || multishot_ || pool_ || ec_ || bytes_ == 0 ||
+    if (!tcp_ || multishot_ || pool_ || ec_ || bytes_ == 0 ||
         (msg_flags_ & (MSG_PEEK | MSG_OOB)))
       return false;
-    switch (kind_)
-    {
-    case io_kind::recv:
-    case io_kind::send:
-      break;
-    case io_kind::read:
-    case io_kind::write:
-      if (offset_ >= 0)
-        return false;
-      break;
-    default:
+    if (kind_ != io_kind::recv && kind_ != io_kind::send)
       return false;
-    }
     return bytes_ < buffer_bytes();
   }
 

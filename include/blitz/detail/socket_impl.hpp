@@ -87,7 +87,7 @@ public:
   void post_immediate(io_op* o, const boost::system::error_code& ec);
 
 private:
-  void register_fd(boost::system::error_code& ec);
+  void register_fd(int family, boost::system::error_code& ec); // family -1: ask the socket
   bool wait_ready(short events, boost::system::error_code& ec);
   void restore_native_non_blocking() noexcept;
   // The retry loop of the synchronous transfers (libs/net/socket_transfer.cpp).
@@ -103,6 +103,9 @@ private:
   // The user cleared O_NONBLOCK through native_non_blocking(false); every other path keeps
   // the descriptor non-blocking.
   bool native_blocking_ = false;
+  // AF_INET or AF_INET6 and SOCK_STREAM: its ops may take a short transfer for an empty
+  // queue (io_op::drained).
+  bool tcp_ = false;
 };
 
 } // namespace detail
