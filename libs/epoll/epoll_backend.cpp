@@ -48,6 +48,8 @@ struct epoll_descriptor
   readiness ready;
   bool closed = false; // mutex
   bool starved = false; // in epoll_backend::starved_; epoll_backend::mutex_
+  // epoll refused it (see register_descriptor); set before the state is shared.
+  bool unpollable = false;
 };
 
 // The op no longer waits for a pool buffer (it is retried, or it ends).
@@ -253,9 +255,18 @@ descriptor_state* epoll_backend::register_descriptor(int fd, boost::system::erro
   ev.data.ptr = d;
   if (wait_.control(EPOLL_CTL_ADD, fd, &ev) < 0)
   {
-    ec.assign(errno, boost::system::system_category());
-    delete_op(d);
-    return nullptr;
+    if (errno != EPERM)
+    {
+      ec.assign(errno, boost::system::system_category());
+      delete_op(d);
+      return nullptr;
+    }
+    // EPERM: a regular file, /dev/null, a directory: nothing epoll can wait for, and
+    // nothing that would block. Accepted as Asio and the io_uring backend accept it: always
+    // ready, so every op is tried at once, and one that cannot finish then fails rather
+    // than waiting for an event that will never come (start_op).
+    d->unpollable = true;
+    d->ready.set(readiness::readable | readiness::writable);
   }
   ec = boost::system::error_code();
   std::lock_guard<std::mutex> lock(mutex_);
@@ -284,7 +295,8 @@ void epoll_backend::deregister_descriptor(descriptor_state* ds) noexcept
   finalize(aborted);
   // Before the caller's close(): if the open file description outlives this fd (dup,
   // fork, SCM_RIGHTS) its epoll item would otherwise keep reporting into freed state.
-  wait_.control(EPOLL_CTL_DEL, d->fd, nullptr);
+  if (!d->unpollable)
+    wait_.control(EPOLL_CTL_DEL, d->fd, nullptr);
   {
     std::lock_guard<std::mutex> lock(mutex_);
     live_.erase(live_.iterator_to(*d));
@@ -382,6 +394,17 @@ void epoll_backend::start_op(descriptor_state* ds, io_op* o)
         break;
       // An event arrived during the syscall: its readiness is real, try again.
     }
+  }
+  if (d->unpollable && !starved)
+  {
+    // No event will ever come for it: what cannot finish now fails, as in Asio.
+    lock.unlock();
+    if (dl.owns_lock())
+      dl.unlock();
+    o->set_result(-EOPNOTSUPP);
+    finish_op(o, out);
+    sched_.post_completions(out);
+    return;
   }
   parked_.fetch_add(1, std::memory_order_relaxed);
   q.push(o);
