@@ -190,8 +190,13 @@ private:
   // performed again by the reaper (which alone frees dead descriptors, so an entry cannot
   // dangle during its run) once buffers_returned() sets starve_wake_.
   std::vector<epoll_descriptor*> starved_;
-  // acq_rel exchange by the reaper; release store by returners: the reaper that sees true
-  // also sees the returned buffer.
+  // Set by returners before they interrupt, taken by the reaper after it clears
+  // wakeup_pending_. seq_cst on all four accesses (this flag's store and exchange, and
+  // wakeup_pending_'s exchange and the reaper's store): each side writes one flag, then
+  // reads the other, and only a single total order rules out both missing each other: a
+  // returner that finds wakeup_pending_ still set (and skips the write) while the reaper,
+  // having just cleared it, finds this flag still clear, would leave the receive starved.
+  // The flag also carries the returned buffer to the reaper that sees it set.
   std::atomic<bool> starve_wake_{false};
 
   // Deadlines of parked ops (cancel_after). Lock order: deadline_mutex_ before a
@@ -468,14 +473,14 @@ void epoll_backend::note_starved(epoll_descriptor* d, io_op* o)
 
 void epoll_backend::buffers_returned() noexcept
 {
-  starve_wake_.store(true, std::memory_order_release);
+  starve_wake_.store(true, std::memory_order_seq_cst); // see starve_wake_
   interrupt();
 }
 
 // Reaper: retries the receives that were starved for a buffer.
 void epoll_backend::perform_starved(op_queue& done, op_queue& ready)
 {
-  if (!starve_wake_.exchange(false, std::memory_order_acq_rel))
+  if (!starve_wake_.exchange(false, std::memory_order_seq_cst)) // see starve_wake_
     return;
   std::vector<epoll_descriptor*> list;
   {
@@ -705,8 +710,9 @@ std::size_t epoll_backend::run(op_queue& ready, std::int64_t timeout_ns)
       do
         r = ::read(event_fd_, &v, sizeof(v));
       while (r < 0 && errno == EINTR);
-      // Release pairs with interrupt()'s acq_rel exchange: the next interrupter writes.
-      wakeup_pending_.store(false, std::memory_order_release);
+      // Pairs with interrupt()'s exchange: the next interrupter writes. seq_cst rather than
+      // release for the buffer returners' flag, read after this (see starve_wake_).
+      wakeup_pending_.store(false, std::memory_order_seq_cst);
       continue;
     }
     std::uint32_t e = events[i].events;
@@ -744,18 +750,18 @@ void epoll_backend::interrupt() noexcept
 void epoll_backend::shutdown() noexcept
 {
   op_queue doomed;
+  // Without mutex_, which comes after a descriptor's mutex (note_starved), never before:
+  // this is the context's destruction, when no other thread may use it, so nothing
+  // registers or deregisters meanwhile.
+  for (epoll_descriptor& d : live_)
   {
-    std::lock_guard<std::mutex> lock(mutex_);
-    for (epoll_descriptor& d : live_)
-    {
-      std::lock_guard<futex_mutex> dl(d.mutex);
-      for (op_queue& q : d.queues)
-        while (!q.empty())
-        {
-          parked_.fetch_sub(1, std::memory_order_relaxed);
-          doomed.push(q.pop());
-        }
-    }
+    std::lock_guard<futex_mutex> dl(d.mutex);
+    for (op_queue& q : d.queues)
+      while (!q.empty())
+      {
+        parked_.fetch_sub(1, std::memory_order_relaxed);
+        doomed.push(q.pop());
+      }
   }
   // Deadlines first: a destroyed op must not stay linked in the deadline wheel.
   disarm_deadlines(doomed);
