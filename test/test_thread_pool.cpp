@@ -443,6 +443,41 @@ BOOST_AUTO_TEST_CASE(fork_join_returns_both_results_and_nests_without_deadlock)
   BOOST_TEST(inside.load() == 6765);
 }
 
+// A worker waiting in join() runs other queued tasks meanwhile, nested in the handler that
+// called join(). When that handler runs in a strand, the nested task must not pass for
+// running in the strand: a dispatch through it would run inline while the strand's own
+// handler is suspended mid-way.
+BOOST_AUTO_TEST_CASE(a_task_run_while_joining_inside_a_strand_is_not_in_the_strand)
+{
+  blitz::thread_pool pool(1); // one worker: the task posted from a is run by the joiner
+  auto strand = blitz::make_strand(pool.get_executor());
+  std::atomic<int> task_in_strand{-1};
+  std::atomic<bool> dispatched_inline{false}, task_ran{false}, joined{false};
+  blitz::post(strand, [&] {
+    blitz::join(
+        pool,
+        [&] {
+          // Queued above b on this worker's deque: the joiner takes it first.
+          blitz::post(pool, [&] {
+            task_in_strand = strand.running_in_this_thread() ? 1 : 0;
+            // Outlives this task: not run inline, f runs after the strand's handler.
+            auto returned = std::make_shared<std::atomic<bool>>(false);
+            blitz::dispatch(strand, [&dispatched_inline, returned] { dispatched_inline = !*returned; });
+            *returned = true;
+            task_ran = true;
+          });
+          return 1;
+        },
+        [] { return 2; });
+    joined = true;
+  });
+  pool.join();
+  BOOST_TEST(joined.load());
+  BOOST_TEST(task_ran.load());
+  BOOST_TEST(task_in_strand.load() == 0);
+  BOOST_TEST(!dispatched_inline.load());
+}
+
 BOOST_AUTO_TEST_CASE(system_executor_dispatches_inline_and_posts_to_its_pool)
 {
   blitz::system_executor ex;

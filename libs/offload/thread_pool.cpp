@@ -230,6 +230,21 @@ public:
     op* o = find_work(*w, contended);
     if (!o)
       return false;
+    // The task runs nested in whatever handler is waiting (a join() inside a strand's
+    // handler, say) but not for it: with that handler's frames above the pool's, the task
+    // would pass for running in the strand (dispatch through it would run inline, with the
+    // strand's handler suspended mid-way) and would send offload results to it. It sees
+    // the worker's own frame only, as a task taken by the worker's loop does.
+    exec_frame*& top = exec_frame_top();
+    exec_frame* saved = top;
+    while (top && top->target != this)
+      top = top->prev;
+    struct restore
+    {
+      exec_frame*& top;
+      exec_frame* saved;
+      ~restore() { top = saved; }
+    } r{top, saved};
     run_task(o);
     return true;
   }
