@@ -83,16 +83,24 @@ public:
       // Relaxed: counted before the piece can be taken (pool_post publishes it), and the
       // decrements are acq_rel.
       pending_.fetch_add(1, std::memory_order_relaxed);
+      piece* p = nullptr;
       try
       {
-        pool_post(pool_, new_op<piece>(this, mid, e));
-        e = mid;
+        p = new_op<piece>(this, mid, e);
       }
       catch (...)
       {
+      }
+      // Not pool_post: on failure it destroys the piece, which counts as a piece abandoned
+      // by the pool's destruction, and the count would drop twice.
+      if (!p || !pool_try_post(pool_, p))
+      {
+        if (p)
+          delete_op(p);
         pending_.fetch_sub(1, std::memory_order_relaxed); // not queued: run it here
         break;
       }
+      e = mid;
     }
     try
     {

@@ -43,6 +43,9 @@ class pool_core;
 // Takes ownership of o and counts it as one unit of work until it has run; never runs it
 // inside the call. If queuing fails (std::bad_alloc), o is destroyed and the error rethrown.
 void pool_post(pool_core& p, op* o);
+// The same, except that on failure o stays the caller's, untouched (not destroyed, not
+// counted), and the result is false: for a caller that can run the work itself instead.
+bool pool_try_post(pool_core& p, op* o) noexcept;
 void pool_work_started(pool_core& p) noexcept;
 void pool_work_finished(pool_core& p) noexcept;
 bool pool_running_in_this_thread(const pool_core& p) noexcept;

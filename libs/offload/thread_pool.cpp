@@ -168,39 +168,45 @@ public:
 
   void post(op* o)
   {
-    work_started();
-    worker* w = this_worker;
-    if (w && w->pool == this)
+    if (!try_post(o))
     {
-      try
+      o->destroy();
+      throw std::bad_alloc();
+    }
+  }
+
+  // False, with o not queued and not counted, when a queue cannot grow (the only way
+  // either push fails).
+  bool try_post(op* o) noexcept
+  {
+    work_started();
+    bool pushed = false;
+    worker* w = this_worker;
+    try
+    {
+      if (w && w->pool == this)
       {
         w->deque.push(o); // may grow the deque
+        pushed = true;
       }
-      catch (...)
+      else
       {
-        unpost(o);
-        throw;
+        pushed = inject_.push(o); // false if a node cannot be allocated
       }
     }
-    else
+    catch (...)
     {
-      bool pushed = false;
-      try
-      {
-        pushed = inject_.push(o); // false only if a node cannot be allocated
-      }
-      catch (...)
-      {
-        unpost(o);
-        throw;
-      }
-      if (!pushed)
-      {
-        unpost(o);
-        throw std::bad_alloc();
-      }
+    }
+    if (!pushed)
+    {
+      // Not a task yet: its unit goes back before anything else can see it. The pool's own
+      // unit (until join()) or the running caller's keeps the count above zero here,
+      // unless nothing else is left, when stopping is right.
+      work_finished();
+      return false;
     }
     notify_one();
+    return true;
   }
 
   // Relaxed: the task a unit counts is published by the queue push sequenced after this
@@ -271,12 +277,6 @@ public:
   std::size_t threads() const noexcept { return workers_.size(); }
 
 private:
-  void unpost(op* o) noexcept
-  {
-    o->destroy();
-    work_finished();
-  }
-
   void join_threads()
   {
     std::lock_guard<std::mutex> lock(join_mutex_);
@@ -448,6 +448,7 @@ private:
 };
 
 void pool_post(pool_core& p, op* o) { p.post(o); }
+bool pool_try_post(pool_core& p, op* o) noexcept { return p.try_post(o); }
 void pool_work_started(pool_core& p) noexcept { p.work_started(); }
 void pool_work_finished(pool_core& p) noexcept { p.work_finished(); }
 bool pool_running_in_this_thread(const pool_core& p) noexcept { return p.running_in_this_thread(); }
