@@ -481,6 +481,13 @@ std::size_t scheduler::run_handlers(thread_info& ti, std::size_t max_handlers,
         op* next = ti.private_q.pop();
         if (!ti.private_q.empty())
         {
+          // Posts the periodic reap just took from inject_ are counted only in
+          // private_work: folded first, or the thread that runs them could bring the
+          // shared count to zero and stop the context while this one still holds work.
+          // Relaxed (settle_work's increment) suffices: the taker gets the ops through
+          // mutex_, which orders its decrements after this increment.
+          if (ti.private_work > 0)
+            settle_work(ti);
           shared_.push(ti.private_q);
           wake_one_locked(lock);
         }
