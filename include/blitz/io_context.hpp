@@ -111,6 +111,22 @@ public:
     return impl_->shutdown(to_ns(grace), to_ns(cancel_grace));
   }
 
+  // Asio's fork notification, around fork() (fork_prepare before it, then fork_parent or
+  // fork_child), while no other thread uses the context. On epoll the child gets an epoll
+  // instance and a wakeup of its own, so that sockets it closes (an inherited acceptor,
+  // say) keep their registrations in the parent, and every pending operation goes on in
+  // the process that runs it. The io_uring backend cannot follow a fork yet and throws
+  // system_error (operation_not_supported) at fork_prepare: a program that forks chooses
+  // the epoll backend. Not covered on either: signal_sets share the parent's signal pipe,
+  // and work on the blocking pool (async_resolve) needs its threads, which a child lacks.
+  enum fork_event
+  {
+    fork_prepare,
+    fork_parent,
+    fork_child
+  };
+  void notify_fork(fork_event event) { impl_->notify_fork(static_cast<int>(event)); }
+
   // "io_uring" or "epoll".
   const char* backend_name() const noexcept { return impl_->backend_name(); }
 

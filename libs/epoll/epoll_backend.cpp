@@ -22,6 +22,7 @@
 #include "readiness.hpp"
 
 #include <boost/intrusive/list.hpp>
+#include <boost/system/system_error.hpp>
 
 #include <atomic>
 #include <cerrno>
@@ -161,6 +162,7 @@ public:
     return n > 0 ? static_cast<std::size_t>(n) : 0;
   }
   void shutdown() noexcept override;
+  void notify_fork(fork_phase phase) override;
   void buffers_returned() noexcept override;
 
 private:
@@ -767,6 +769,60 @@ void epoll_backend::shutdown() noexcept
   disarm_deadlines(doomed);
   // Outside the locks: destroying a handler may close sockets, which deregisters.
   doomed.destroy_all();
+}
+
+// A forked child shares the parent's epoll instance and eventfd (the descriptors are
+// copies, the kernel objects the same): closing a socket in the child would remove the
+// parent's registration of it (epoll items belong to the open file description, which
+// both processes hold), and either process's wakeups would wake the other. The child
+// gets an epoll instance and an eventfd of its own, with every descriptor registered
+// again; a registration reports what is ready now, so parked ops go on as before. The
+// parent keeps its own; before the fork nothing needs doing. Called, as in Asio, while no
+// other thread uses the context (a forked child has no other thread anyway).
+void epoll_backend::notify_fork(fork_phase phase)
+{
+  if (phase != fork_phase::child)
+    return;
+  int epfd = ::epoll_create1(EPOLL_CLOEXEC);
+  if (epfd < 0)
+    throw boost::system::system_error(
+        boost::system::error_code(errno, boost::system::system_category()), "notify_fork");
+  int efd = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+  if (efd < 0)
+  {
+    int err = errno;
+    ::close(epfd);
+    throw boost::system::system_error(
+        boost::system::error_code(err, boost::system::system_category()), "notify_fork");
+  }
+  int old_epfd = epfd_;
+  int old_efd = event_fd_;
+  epfd_ = epfd;
+  event_fd_ = efd;
+  wait_.attach(epfd_);
+  ::epoll_event ev{};
+  ev.events = EPOLLIN | EPOLLET;
+  ev.data.ptr = nullptr; // the wakeup eventfd, as in init()
+  wait_.control(EPOLL_CTL_ADD, event_fd_, &ev);
+  // Relaxed: no other thread runs the context here; the next interrupt writes the new one.
+  wakeup_pending_.store(false, std::memory_order_relaxed);
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    for (epoll_descriptor& d : live_)
+    {
+      if (d.unpollable)
+        continue;
+      ::epoll_event dev{};
+      dev.events = registered_events;
+      dev.data.ptr = &d;
+      // A failure leaves that descriptor without events in the child (one it closed
+      // behind blitz's back, say); its ops then wait, as they would have before.
+      wait_.control(EPOLL_CTL_ADD, d.fd, &dev);
+    }
+  }
+  // The child's copies only: the parent's instance and eventfd live on through its own.
+  ::close(old_epfd);
+  ::close(old_efd);
 }
 
 } // namespace

@@ -139,6 +139,8 @@ std::int64_t scheduler::now_ns() noexcept
 
 const char* scheduler::backend_name() const noexcept { return backend_->name(); }
 
+void scheduler::notify_fork(int phase) { backend_->notify_fork(static_cast<fork_phase>(phase)); }
+
 bool scheduler::running_in_this_thread() const noexcept
 {
   return find_thread_info(this) != nullptr;

@@ -165,6 +165,7 @@ public:
     return n > 0 ? static_cast<std::size_t>(n) : 0;
   }
   void shutdown() noexcept override;
+  void notify_fork(fork_phase phase) override;
   std::unique_ptr<buffer_ring> make_buffer_ring(unsigned entries,
                                                 boost::system::error_code& ec) override;
   void buffers_returned() noexcept override;

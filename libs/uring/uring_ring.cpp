@@ -4,6 +4,8 @@
 
 #include "uring_backend.hpp"
 
+#include <boost/system/system_error.hpp>
+
 #include <chrono>
 #include <cstdio>
 #include <fcntl.h>
@@ -447,6 +449,22 @@ void uring_backend::shutdown() noexcept
     }
   }
   doomed.destroy_all();
+}
+
+// A forked child would share this ring with its parent: the same SQ and CQ, mapped in
+// both, with the parent's operations completing into the child's view of it. Following a
+// fork takes what Asio's io_uring service does: cancel everything in flight before it,
+// wait for all of it, then issue it again on the parent's ring and on a new ring in the
+// child (registered files, buffer rings and linked deadlines included). Not done yet: a
+// clear error at the first notification, before the fork, rather than a child that
+// corrupts its parent's ring. A program that forks uses the epoll backend
+// (io_context::options{backend_kind::epoll}, or BLITZ_IO_BACKEND=epoll).
+void uring_backend::notify_fork(fork_phase)
+{
+  throw boost::system::system_error(
+      boost::system::error_code(boost::system::errc::operation_not_supported,
+                                boost::system::generic_category()),
+      "notify_fork: the io_uring backend cannot follow a fork; use the epoll backend");
 }
 
 } // namespace uring

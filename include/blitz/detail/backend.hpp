@@ -37,6 +37,14 @@ public:
   virtual void provide(void* addr, unsigned len, std::int32_t id) noexcept = 0;
 };
 
+// Where a fork() is, as io_context::notify_fork is told.
+enum class fork_phase
+{
+  prepare, // before fork(), in the parent
+  parent,  // after it, in the parent
+  child    // after it, in the child
+};
+
 class backend
 {
 public:
@@ -100,6 +108,8 @@ public:
   // The scheduler is being destroyed: every op still owned by the backend is destroyed
   // without being invoked, after the kernel has let go of its memory.
   virtual void shutdown() noexcept = 0;
+  // io_context::notify_fork. Throws system_error when the backend cannot follow a fork.
+  virtual void notify_fork(fork_phase phase) = 0;
 };
 
 // Picks and creates the backend: the option, then BLITZ_IO_BACKEND, then io_uring when a

@@ -174,6 +174,8 @@ public:
   bool has_runner() const noexcept { return runners_.load(std::memory_order_relaxed) > 0; }
 
   backend& io() noexcept { return *backend_; }
+  // io_context::notify_fork (fork_phase is the backend's: detail/backend.hpp).
+  void notify_fork(int phase);
   const char* backend_name() const noexcept;
   // Why the automatic choice did not get io_uring (empty when it did, or when a backend
   // was chosen explicitly).
