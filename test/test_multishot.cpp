@@ -356,6 +356,53 @@ BOOST_AUTO_TEST_CASE(pooled_receive_cancelled_as_the_pool_runs_dry_ends_aborted)
   BOOST_TEST(pool.available() == 1u);
 }
 
+// A pooled receive waiting for a buffer holds up the receive queued behind it. Cancelling
+// it must let that one go on: the data is there, and no new readiness event will say so
+// (on epoll it waited for one, for ever).
+BOOST_AUTO_TEST_CASE(a_receive_behind_a_cancelled_starved_one_gets_the_data)
+{
+  blitz::io_context ctx;
+  blitz::buffer_pool pool(ctx, 256, 1, 1); // one buffer, cannot grow
+  std::vector<tcp::socket> clients, servers;
+  connect_pairs(ctx, 2, clients, servers);
+  std::vector<blitz::pooled_buffer> held;
+  servers[0].async_receive(pool, [&](const error_code&, blitz::pooled_buffer b) {
+    held.push_back(std::move(b));
+  });
+  blitz::write(clients[0], blitz::buffer("a", 1));
+  BOOST_TEST(run_until(ctx, [&] { return held.size() == 1u; })); // the only buffer is lent
+
+  blitz::cancellation_signal sig;
+  int starved_calls = 0;
+  error_code starved_ec;
+  servers[1].async_receive(pool, blitz::bind_cancellation_slot(
+                                     sig.slot(), [&](const error_code& ec, blitz::pooled_buffer) {
+                                       ++starved_calls;
+                                       starved_ec = ec;
+                                     }));
+  char buf[8];
+  int calls = 0;
+  std::size_t n = 0;
+  servers[1].async_receive(blitz::buffer(buf), [&](const error_code& ec, std::size_t k) {
+    BOOST_TEST(!ec);
+    ++calls;
+    n = k;
+  });
+  blitz::write(clients[1], blitz::buffer("xyz", 3));
+  ctx.restart();
+  ctx.run_for(50ms); // the pooled receive finds data but no buffer
+  BOOST_TEST(starved_calls == 0);
+  BOOST_TEST(calls == 0);
+
+  sig.emit(blitz::cancellation_type::terminal);
+  BOOST_TEST(run_until(ctx, [&] { return calls == 1; }, 3000ms));
+  BOOST_TEST(starved_calls == 1);
+  BOOST_TEST((starved_ec == blitz::error::operation_aborted));
+  BOOST_TEST(n == 3u);
+  BOOST_TEST(std::string(buf, n) == "xyz");
+  held.clear();
+}
+
 BOOST_AUTO_TEST_CASE(multishot_receive_delivers_a_stream_in_order_then_eof_once)
 {
   connected_pair p;

@@ -163,6 +163,7 @@ public:
   }
   void shutdown() noexcept override;
   void notify_fork(fork_phase phase) override;
+  void next_after_starved() noexcept;
   void buffers_returned() noexcept override;
 
 private:
@@ -556,6 +557,7 @@ void epoll_backend::cancel_op(descriptor_state* ds, io_op* target) noexcept
 {
   epoll_descriptor* d = static_cast<epoll_descriptor*>(ds);
   bool found = false;
+  bool starved = false;
   {
     std::lock_guard<futex_mutex> lock(d->mutex);
     // Only a parked op can be cancelled; one already performed is queued to run with its
@@ -571,6 +573,7 @@ void epoll_backend::cancel_op(descriptor_state* ds, io_op* target) noexcept
         keep.push(o);
     }
     q.swap(keep);
+    starved = found && target->starved_;
   }
   if (found)
   {
@@ -581,7 +584,18 @@ void epoll_backend::cancel_op(descriptor_state* ds, io_op* target) noexcept
     disarm_deadlines(one);
     finalize(one);
     sched_.post_completions(one);
+    if (starved)
+      next_after_starved();
   }
+}
+
+// A starved receive left the head of its queue (cancelled, or its deadline passed): the
+// op behind it met readiness that no event will report again (the data that starved it is
+// still there). The reaper's pass over the starved descriptors, which this one is still
+// listed among, performs it.
+void epoll_backend::next_after_starved() noexcept
+{
+  buffers_returned();
 }
 
 // Ops in done are finished (performed or aborted) and about to be handed to the scheduler:
@@ -638,8 +652,11 @@ void epoll_backend::expire_deadlines(op_queue& ready) noexcept
     {
       parked_.fetch_sub(1, std::memory_order_relaxed);
       o->set_result(-ECANCELED);
+      bool starved = o->starved_;
       unstarve(o);
       finish_op(o, ready); // its deadline entry is already out of the wheel
+      if (starved)
+        next_after_starved();
     }
   }
 }
