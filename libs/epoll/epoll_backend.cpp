@@ -189,9 +189,17 @@ private:
   desc_list live_;
   desc_list dead_;
   int sweeps_ = 0; // cancel_all calls walking a copy of live_
+  // A run() is between its free_dead() and its end, where an event batch may still name a
+  // descriptor deregistered meanwhile: such a descriptor waits in dead_ for the next run().
+  // Otherwise deregistration frees it at once: a context that is never run (sync calls
+  // only) would keep every descriptor it ever closed. Raised under mutex_ (free_dead),
+  // lowered with a release store when the batch is done; read under mutex_ with acquire,
+  // so that the reaper's last look at a descriptor comes before its free.
+  std::atomic<bool> reaping_{false};
   // Descriptors whose front receive found its buffer pool empty at the limit. They are
-  // performed again by the reaper (which alone frees dead descriptors, so an entry cannot
-  // dangle during its run) once buffers_returned() sets starve_wake_.
+  // performed again by the reaper once buffers_returned() sets starve_wake_. An entry
+  // cannot dangle during its run: deregistration takes it out of this list, and frees no
+  // descriptor while a run() is in progress (reaping_).
   std::vector<epoll_descriptor*> starved_;
   // Set by returners before they interrupt, taken by the reaper after it clears
   // wakeup_pending_. seq_cst on all four accesses (this flag's store and exchange, and
@@ -305,10 +313,10 @@ void epoll_backend::deregister_descriptor(descriptor_state* ds) noexcept
   // fork, SCM_RIGHTS) its epoll item would otherwise keep reporting into freed state.
   if (!d->unpollable)
     wait_.control(EPOLL_CTL_DEL, d->fd, nullptr);
+  bool free_now;
   {
     std::lock_guard<std::mutex> lock(mutex_);
     live_.erase(live_.iterator_to(*d));
-    dead_.push_back(*d);
     if (d->starved)
     {
       for (auto& x : starved_)
@@ -317,7 +325,12 @@ void epoll_backend::deregister_descriptor(descriptor_state* ds) noexcept
       starved_.pop_back();
       d->starved = false;
     }
+    free_now = sweeps_ == 0 && !reaping_.load(std::memory_order_acquire);
+    if (!free_now)
+      dead_.push_back(*d);
   }
+  if (free_now)
+    delete_op(d);
   sched_.post_completions(aborted);
 }
 
@@ -326,6 +339,8 @@ void epoll_backend::free_dead()
   desc_list doomed;
   {
     std::lock_guard<std::mutex> lock(mutex_);
+    // Relaxed: set under mutex_, where deregistration reads it (see reaping_).
+    reaping_.store(true, std::memory_order_relaxed);
     if (sweeps_ > 0)
       return; // cancel_all may hold some of them: the next run() frees them
     doomed.swap(dead_);
@@ -758,6 +773,7 @@ std::size_t epoll_backend::run(op_queue& ready, std::int64_t timeout_ns)
   finalize(done);
   ready.push(done);
   expire_deadlines(ready);
+  reaping_.store(false, std::memory_order_release); // see reaping_
   return n > 0 ? static_cast<std::size_t>(n) : 0;
 }
 
