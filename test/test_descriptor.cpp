@@ -464,6 +464,44 @@ BOOST_AUTO_TEST_CASE(without_rwf_nosignal_async_writes_to_closed_pipe_raise_no_s
   BOOST_TEST((got == sent));
 }
 
+// Without RWF_NOSIGNAL (kernels before it) a write to a pipe waits for room with a poll and
+// then writes from user space. A close between the poll's completion and its reap must
+// abort it: the write used to go out through the fd number, which by then may name another
+// file.
+BOOST_AUTO_TEST_CASE(without_rwf_nosignal_a_write_closed_after_its_poll_writes_nothing)
+{
+  blitz::detail::disable_nosignal_write_flag_for_testing();
+  pipe_pair p;
+  int wfd = p.wr.native_handle();
+  std::vector<char> fill(4096, 'f');
+  while (::write(wfd, fill.data(), fill.size()) > 0)
+  {
+  }
+  int calls = 0;
+  error_code got;
+  p.wr.async_write_some(blitz::buffer("X", 1), [&](const error_code& ec, std::size_t) {
+    ++calls;
+    got = ec;
+  });
+  p.ctx.poll(); // waits for room
+  // Room: the wait completes in the kernel, not yet reaped.
+  std::vector<char> sink(1 << 16);
+  while (::read(p.rd.native_handle(), sink.data(), sink.size()) > 0)
+  {
+  }
+  p.wr.close();
+  int again[2];
+  BOOST_REQUIRE(::pipe2(again, O_CLOEXEC | O_NONBLOCK) == 0); // may take wfd's number
+  p.ctx.restart();
+  p.ctx.run_for(2s);
+  BOOST_TEST(calls == 1);
+  BOOST_TEST((got == blitz::error::operation_aborted));
+  char c;
+  BOOST_TEST(::read(again[0], &c, 1) == -1); // nothing reached the new pipe
+  ::close(again[0]);
+  ::close(again[1]);
+}
+
 // A canonical-mode terminal returns one line per read however many are queued: a read that
 // fills less than its buffer says nothing about what is left (the epoll backend used to
 // take it for an empty queue and wait for an event that, with the data already there, never

@@ -235,6 +235,14 @@ inline void uring_backend::complete_cqe_locked(io_uring_cqe* cqe, op_queue& read
   }
   if (o->backend_phase_ == phase_user_io && res >= 0)
   {
+    // Cancelled or closed since the poll went in, which then found nothing to cancel: the
+    // write must not go out, least of all through an fd number that may name another file
+    // by now. The retry pass aborts it.
+    if (o->backend_tag_ != static_cast<uring_descriptor*>(o->desc_)->cancel_gen)
+    {
+      retry.push(o);
+      return;
+    }
     // Room to write (or an error the write will report): write now, or poll again.
     if (!o->perform())
       retry.push(o);
