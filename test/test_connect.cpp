@@ -522,3 +522,34 @@ BOOST_AUTO_TEST_CASE(accepted_sockets_take_the_listeners_family)
   server.get_option(h);
   BOOST_TEST(h.value() == 42);
 }
+
+// Asio's synchronous calls in user non-blocking mode: connect() still waits for the
+// handshake and reports its result (never in_progress); wait() only looks, and reports
+// would_block when the socket is not ready.
+BOOST_AUTO_TEST_CASE(non_blocking_mode_sync_connect_waits_and_wait_only_looks)
+{
+  blitz::io_context ctx;
+  tcp::acceptor acceptor(ctx, tcp::endpoint(blitz::ip::address_v4::loopback(), 0));
+  tcp::socket client(ctx);
+  client.open(tcp::v4());
+  client.non_blocking(true);
+  error_code ec = blitz::error::would_block;
+  client.connect(acceptor.local_endpoint(), ec);
+  BOOST_TEST(!ec);
+  tcp::socket server(ctx);
+  acceptor.accept(server);
+
+  server.non_blocking(true);
+  // Should wait() block, the peer's bytes end it after a while, and the check below fails.
+  std::thread late([&] {
+    std::this_thread::sleep_for(500ms);
+    blitz::write(client, blitz::buffer("x", 1));
+  });
+  server.wait(tcp::socket::wait_read, ec);
+  BOOST_TEST((ec == blitz::error::would_block));
+  late.join();
+  server.wait(tcp::socket::wait_read, ec); // the byte is there now
+  BOOST_TEST(!ec);
+  server.wait(tcp::socket::wait_write, ec);
+  BOOST_TEST(!ec);
+}

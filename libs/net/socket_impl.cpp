@@ -444,11 +444,8 @@ void socket_impl::connect(const ::sockaddr* a, ::socklen_t len, boost::system::e
     ec = last_error();
     return;
   }
-  if (user_non_blocking_)
-  {
-    ec = last_error();
-    return;
-  }
+  // Waits even in user non-blocking mode, as Asio's synchronous connect does: its result is
+  // the connection's, never in_progress.
   ::pollfd p{fd_, POLLOUT, 0};
   while (::poll(&p, 1, -1) < 0)
     if (errno != EINTR)
@@ -472,13 +469,16 @@ void socket_impl::wait(io_kind kind, boost::system::error_code& ec)
   }
   short ev = kind == io_kind::wait_read ? POLLIN : kind == io_kind::wait_write ? POLLOUT : POLLPRI;
   ::pollfd p{fd_, ev, 0};
-  while (::poll(&p, 1, -1) < 0)
+  // In user non-blocking mode only a look, as in Asio: would_block when not ready.
+  int timeout = user_non_blocking_ ? 0 : -1;
+  int r;
+  while ((r = ::poll(&p, 1, timeout)) < 0)
     if (errno != EINTR)
     {
       ec = last_error();
       return;
     }
-  ec = boost::system::error_code();
+  ec = r == 0 ? boost::system::error_code(error::would_block) : boost::system::error_code();
 }
 
 void socket_impl::start_op(io_op* o)
