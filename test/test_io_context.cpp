@@ -401,3 +401,20 @@ BOOST_AUTO_TEST_CASE(two_threads_run_one_context_and_stop_from_handler_ends_both
   BOOST_TEST(n.load() == 10000);
   BOOST_TEST(ctx.stopped());
 }
+
+// One thread: handlers run in the order they were posted, also across run_one() calls. What
+// one call leaves queued runs before what was posted after it (the later post used to
+// overtake it).
+BOOST_AUTO_TEST_CASE(handlers_left_by_run_one_run_before_later_posts)
+{
+  blitz::io_context ctx;
+  std::vector<int> order;
+  for (int i = 1; i <= 3; ++i)
+    blitz::post(ctx, [&order, i] { order.push_back(i); });
+  BOOST_TEST(ctx.run_one() == 1u);
+  blitz::post(ctx, [&order] { order.push_back(4); });
+  BOOST_TEST(ctx.poll_one() == 1u);
+  blitz::post(ctx, [&order] { order.push_back(5); });
+  ctx.run();
+  BOOST_TEST((order == std::vector<int>{1, 2, 3, 4, 5}));
+}

@@ -341,12 +341,16 @@ void scheduler::flush_private(thread_info& ti) noexcept
 {
   if (settle_work(ti) && out_of_work())
     stop();
+  std::unique_lock<futex_mutex> lock(mutex_);
   if (!ti.private_q.empty())
   {
-    std::unique_lock<futex_mutex> lock(mutex_);
     shared_.push(ti.private_q);
     wake_one_locked(lock);
+    return;
   }
+  // This thread may have been the last to reap (a periodic reap, then a deadline or a
+  // throwing handler ended its run): an idle thread asleep meanwhile becomes the reaper.
+  hand_on_locked(lock);
 }
 
 std::size_t scheduler::do_run(std::size_t max_handlers, std::int64_t deadline_ns, bool may_block)
@@ -515,6 +519,15 @@ bool scheduler::wait_for_work(thread_info& ti, std::int64_t deadline_ns, bool ma
       flush_counts(ti);
     if (stopped_.load(std::memory_order_relaxed))
       return false;
+    if (!shared_.empty() && runners_.load(std::memory_order_relaxed) <= 1)
+    {
+      // What an earlier run_one() or poll_one(), or a handler that threw, left behind
+      // (flush_private) is older than anything still in inject_: with one thread running
+      // the context it runs first, so that posts keep their order, as in Asio.
+      ti.private_q.push(shared_);
+      take_injected(ti);
+      return true;
+    }
     take_injected(ti);
     if (!ti.private_q.empty())
     {
@@ -661,7 +674,24 @@ bool scheduler::wait_for_work(thread_info& ti, std::int64_t deadline_ns, bool ma
     ti.reap_credit = 0;
     ti.reap_period_start = -1;
     if (deadline_ns >= 0 && now_ns() >= deadline_ns && shared_.empty())
+    {
+      // Leaving at the deadline, perhaps woken for a post this thread will not take (an
+      // injector wakes one thread, and later ones wait for that one: wake_sent_), or handed
+      // the reaper's role: the wakeup goes on to a thread that stays.
+      hand_on_locked(lock);
       return false;
+    }
+  }
+}
+
+// Wakes an idle thread when one must take over: posts wait in inject_, or nobody reaps
+// (idle threads sleep without a timeout only while some thread is the reaper).
+void scheduler::hand_on_locked(std::unique_lock<futex_mutex>& lock)
+{
+  if (idle_threads_ > 0 && (!inject_.empty() || !reaper_active_))
+  {
+    lock.unlock();
+    wakeup_.notify_one();
   }
 }
 

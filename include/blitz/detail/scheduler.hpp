@@ -219,6 +219,7 @@ private:
   void wake_one_locked(std::unique_lock<futex_mutex>& lock);
   void inject(op* o, bool carries_work);
   void take_injected(thread_info& ti) noexcept;
+  void hand_on_locked(std::unique_lock<futex_mutex>& lock);
   bool out_of_work() const noexcept;
   bool settle_work(thread_info& ti) noexcept;
   void arm_wakeup() noexcept;
