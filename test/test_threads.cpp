@@ -8,6 +8,7 @@
 #include "echo_fixture.hpp"
 
 #include <atomic>
+#include <future>
 #include <functional>
 #include <memory>
 #include <set>
@@ -223,4 +224,37 @@ BOOST_AUTO_TEST_CASE(ops_started_by_a_runner_that_exited_are_destroyed_with_the_
     t.join();
   }
   BOOST_TEST(watch.expired());
+}
+
+// With other threads running the context and asleep, a handler's post goes to one of them,
+// as Asio's does: a handler that waits for what it posted (a bad habit, but a common one)
+// does not wait for ever. defer() keeps its continuation on the posting thread.
+BOOST_AUTO_TEST_CASE(a_post_from_a_handler_reaches_a_sleeping_thread)
+{
+  blitz::io_context ctx;
+  auto guard = blitz::make_work_guard(ctx);
+  std::thread t1([&] { ctx.run(); });
+  std::thread t2([&] { ctx.run(); });
+  std::this_thread::sleep_for(std::chrono::milliseconds(50)); // both asleep
+  std::atomic<bool> x_ran{false}, seen_in_time{false};
+  std::atomic<bool> deferred_elsewhere{true};
+  std::promise<void> done;
+  blitz::post(ctx, [&] {
+    blitz::post(ctx, [&] { x_ran = true; });
+    auto until = std::chrono::steady_clock::now() + std::chrono::seconds(2);
+    while (!x_ran && std::chrono::steady_clock::now() < until)
+      std::this_thread::yield();
+    seen_in_time = x_ran.load();
+    std::thread::id here = std::this_thread::get_id();
+    blitz::defer(ctx, [&, here] {
+      deferred_elsewhere = std::this_thread::get_id() != here;
+      done.set_value();
+    });
+  });
+  done.get_future().wait();
+  guard.reset();
+  t1.join();
+  t2.join();
+  BOOST_TEST(seen_in_time.load());
+  BOOST_TEST(!deferred_elsewhere.load());
 }

@@ -215,10 +215,13 @@ public:
     using op_t = detail::post_op<detail::decay_handler_t<F>>;
     ctx_->impl_->post(detail::new_handler_op<op_t>(std::forward<F>(f)));
   }
+  // A continuation: from a handler of this context it runs on the same thread, after the
+  // current handler, never handed to another thread (Asio's defer).
   template <class F, class Alloc = std::allocator<void>>
-  void defer(F&& f, const Alloc& a = Alloc()) const
+  void defer(F&& f, const Alloc& = Alloc()) const
   {
-    post(std::forward<F>(f), a);
+    using op_t = detail::post_op<detail::decay_handler_t<F>>;
+    ctx_->impl_->post_continuation(detail::new_handler_op<op_t>(std::forward<F>(f)));
   }
   // P0443-style execute, as Asio 1.81's executors also offer.
   template <class F>

@@ -1,7 +1,9 @@
 // post / dispatch / defer as free functions on executors and execution contexts.
-//   post:     always queued; never runs inside the call.
+//   post:     always queued; never runs inside the call. From a handler of an io_context
+//             that other threads run, and one of them sleeps, it goes to that thread.
 //   dispatch: runs inside the call when the caller is already running on the executor.
-//   defer:    queued, as a continuation of the current handler (same as post here).
+//   defer:    queued, as a continuation of the current handler: on an io_context it runs
+//             on the calling thread after the current handler (as post does elsewhere).
 #ifndef BLITZ_POST_HPP
 #define BLITZ_POST_HPP
 

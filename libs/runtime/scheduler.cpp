@@ -192,12 +192,48 @@ void scheduler::post(op* o)
 {
   if (thread_info* ti = find_thread_info(this))
   {
+    // Another thread runs this context and sleeps: the handler goes to it now, as Asio's
+    // post does, rather than waiting behind the handler running here (which may block
+    // until the posted one has run). Relaxed loads: hints, both; a thread falling asleep
+    // just after them is offered this thread's queue when the current handler returns.
+    if (__builtin_expect(sleepers_.load(std::memory_order_relaxed) > 0, 0) &&
+        runners_.load(std::memory_order_relaxed) > 1)
+    {
+      share(o);
+      return;
+    }
     ++ti->private_work;
     ti->private_q.push(o);
     return;
   }
   // Uncounted: whoever takes it from inject_ counts it.
   inject(o, true);
+}
+
+__attribute__((noinline)) void scheduler::share(op* o)
+{
+  work_started();
+  std::unique_lock<futex_mutex> lock(mutex_);
+  shared_.push(o);
+  wake_one_locked(lock);
+}
+
+void scheduler::post_continuation(op* o)
+{
+  if (thread_info* ti = find_thread_info(this))
+  {
+    post_continuation(*ti, o);
+    return;
+  }
+  inject(o, true);
+}
+
+// Asio's continuation (defer, or the next step of the handler running now): it stays on
+// this thread and runs after the current handler, with no lock and no wakeup.
+void scheduler::post_continuation(thread_info& ti, op* o)
+{
+  ++ti.private_work;
+  ti.private_q.push(o);
 }
 
 void scheduler::post_completion(op* o)

@@ -143,6 +143,9 @@ public:
 
   // A handler op that is ready now: counts one unit of work and queues it.
   void post(op* o);
+  // The same for a continuation of the running handler (defer): never handed to another
+  // thread.
+  void post_continuation(op* o);
   // Completion of an op whose work was counted when it started (I/O, timers).
   void post_completion(op* o);
   void post_completions(op_queue& ops);
@@ -219,6 +222,8 @@ private:
   void wake_one_locked(std::unique_lock<futex_mutex>& lock);
   void inject(op* o, bool carries_work);
   void take_injected(thread_info& ti) noexcept;
+  void post_continuation(thread_info& ti, op* o);
+  void share(op* o);
   void hand_on_locked(std::unique_lock<futex_mutex>& lock);
   bool out_of_work() const noexcept;
   bool settle_work(thread_info& ti) noexcept;
