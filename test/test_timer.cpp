@@ -426,6 +426,21 @@ BOOST_AUTO_TEST_CASE(moved_timer_keeps_its_wait)
   BOOST_TEST(ok);
 }
 
+// Timers with equal deadlines fire in the order they were armed; moving one (its waits go
+// with it) keeps its turn.
+BOOST_AUTO_TEST_CASE(moved_timer_keeps_its_turn_among_equal_deadlines)
+{
+  blitz::io_context ctx;
+  auto at = steady::now() + 20ms;
+  blitz::steady_timer a(ctx, at), b(ctx, at);
+  std::string order;
+  a.async_wait([&](const boost::system::error_code&) { order += 'a'; });
+  b.async_wait([&](const boost::system::error_code&) { order += 'b'; });
+  blitz::steady_timer moved(std::move(a));
+  ctx.run();
+  BOOST_TEST(order == "ab");
+}
+
 BOOST_AUTO_TEST_CASE(timer_armed_from_other_thread_wakes_sleeping_run)
 {
   blitz::io_context ctx;

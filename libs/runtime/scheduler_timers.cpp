@@ -173,8 +173,7 @@ void scheduler::timer_move(timer_state& to, timer_state& from)
     to.deadline_ns = from.deadline_ns;
     to.remaining_ns = from.remaining_ns;
     to.clock_expiry = from.clock_expiry;
-    wheel_.remove(from);
-    wheel_.insert(to);
+    wheel_.replace(from, to); // its waits keep their turn among equal deadlines
   }
   note_wheel_changed();
   op_queue moving;

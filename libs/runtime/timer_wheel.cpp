@@ -288,6 +288,16 @@ void timer_wheel::insert(wheel_entry& e) noexcept
     place(e);
 }
 
+void timer_wheel::replace(wheel_entry& from, wheel_entry& to) noexcept
+{
+  std::uint64_t seq = from.seq_;
+  remove(from);
+  insert(to);
+  // insert() puts an entry in pending_ or a slot, never in the sorted due_ list: the
+  // order is settled by due_before() when it gets there, with this number.
+  to.seq_ = seq;
+}
+
 void timer_wheel::remove(wheel_entry& e) noexcept
 {
   BOOST_ASSERT(e.linked());

@@ -103,6 +103,9 @@ public:
   void insert(wheel_entry& e) noexcept;
   // O(1). e must be linked() in this wheel.
   void remove(wheel_entry& e) noexcept;
+  // O(1). to takes from's place (a timer object moved): from's deadline must have been
+  // copied to it, and it keeps from's rank among equal deadlines. from leaves the wheel.
+  void replace(wheel_entry& from, wheel_entry& to) noexcept;
 
   bool empty() const noexcept { return size_ == 0; }
   std::size_t size() const noexcept { return size_; }
