@@ -37,6 +37,22 @@ struct pipe_pair
   }
 };
 
+// A pseudo-terminal pair, or false (with a message) where the system has none.
+bool open_pty(int& master, int& slave)
+{
+  master = ::posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
+  if (master < 0 || ::grantpt(master) != 0 || ::unlockpt(master) != 0)
+  {
+    BOOST_TEST_MESSAGE("no pseudo-terminals here; skipped");
+    if (master >= 0)
+      ::close(master);
+    return false;
+  }
+  slave = ::open(::ptsname(master), O_RDWR | O_NOCTTY | O_CLOEXEC);
+  BOOST_REQUIRE(slave >= 0);
+  return true;
+}
+
 // Counts SIGPIPEs delivered while it exists; the process survives them.
 struct count_sigpipe
 {
@@ -363,16 +379,9 @@ BOOST_AUTO_TEST_CASE(non_blocking_modes)
 
 BOOST_AUTO_TEST_CASE(pseudo_terminal_both_directions)
 {
-  int master = ::posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
-  if (master < 0 || ::grantpt(master) != 0 || ::unlockpt(master) != 0)
-  {
-    BOOST_TEST_MESSAGE("no pseudo-terminals here; skipped");
-    if (master >= 0)
-      ::close(master);
+  int master, slave;
+  if (!open_pty(master, slave))
     return;
-  }
-  int slave = ::open(::ptsname(master), O_RDWR | O_NOCTTY | O_CLOEXEC);
-  BOOST_REQUIRE(slave >= 0);
   // Raw mode: bytes pass as written, without line buffering or echo.
   termios tio{};
   BOOST_REQUIRE(::tcgetattr(slave, &tio) == 0);
@@ -508,16 +517,9 @@ BOOST_AUTO_TEST_CASE(without_rwf_nosignal_a_write_closed_after_its_poll_writes_n
 // came).
 BOOST_AUTO_TEST_CASE(canonical_terminal_delivers_each_queued_line)
 {
-  int master = ::posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
-  if (master < 0 || ::grantpt(master) != 0 || ::unlockpt(master) != 0)
-  {
-    BOOST_TEST_MESSAGE("no pseudo-terminals here; skipped");
-    if (master >= 0)
-      ::close(master);
+  int master, slave;
+  if (!open_pty(master, slave))
     return;
-  }
-  int slave = ::open(::ptsname(master), O_RDWR | O_NOCTTY | O_CLOEXEC);
-  BOOST_REQUIRE(slave >= 0);
   termios tio{};
   BOOST_REQUIRE(::tcgetattr(slave, &tio) == 0);
   tio.c_lflag |= ICANON;

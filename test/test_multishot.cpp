@@ -52,6 +52,18 @@ bool run_until(blitz::io_context& ctx, Pred pred, std::chrono::milliseconds limi
   return pred();
 }
 
+// A receive on server takes one of pool's buffers and keeps it in held.
+void lend_one_buffer(blitz::io_context& ctx, blitz::buffer_pool& pool, tcp::socket& client,
+                     tcp::socket& server, std::vector<blitz::pooled_buffer>& held)
+{
+  std::size_t before = held.size();
+  server.async_receive(pool, [&held](const error_code&, blitz::pooled_buffer b) {
+    held.push_back(std::move(b));
+  });
+  blitz::write(client, blitz::buffer("a", 1));
+  BOOST_TEST(run_until(ctx, [&] { return held.size() == before + 1; }));
+}
+
 } // namespace
 
 BOOST_AUTO_TEST_CASE(multishot_accept_takes_1000_connections_then_ends_once_on_cancel)
@@ -333,11 +345,7 @@ BOOST_AUTO_TEST_CASE(pooled_receive_cancelled_as_the_pool_runs_dry_ends_aborted)
   std::vector<tcp::socket> clients, servers;
   connect_pairs(ctx, 2, clients, servers);
   std::vector<blitz::pooled_buffer> held;
-  servers[0].async_receive(pool, [&](const error_code&, blitz::pooled_buffer b) {
-    held.push_back(std::move(b));
-  });
-  blitz::write(clients[0], blitz::buffer("a", 1));
-  BOOST_TEST(run_until(ctx, [&] { return held.size() == 1u; })); // the only buffer is lent
+  lend_one_buffer(ctx, pool, clients[0], servers[0], held);
   int calls = 0;
   error_code got = blitz::error::would_block;
   servers[1].async_receive(pool, [&](const error_code& ec, blitz::pooled_buffer) {
@@ -366,11 +374,7 @@ BOOST_AUTO_TEST_CASE(a_receive_behind_a_cancelled_starved_one_gets_the_data)
   std::vector<tcp::socket> clients, servers;
   connect_pairs(ctx, 2, clients, servers);
   std::vector<blitz::pooled_buffer> held;
-  servers[0].async_receive(pool, [&](const error_code&, blitz::pooled_buffer b) {
-    held.push_back(std::move(b));
-  });
-  blitz::write(clients[0], blitz::buffer("a", 1));
-  BOOST_TEST(run_until(ctx, [&] { return held.size() == 1u; })); // the only buffer is lent
+  lend_one_buffer(ctx, pool, clients[0], servers[0], held);
 
   blitz::cancellation_signal sig;
   int starved_calls = 0;
