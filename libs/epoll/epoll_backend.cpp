@@ -163,6 +163,10 @@ public:
   }
   void shutdown() noexcept override;
   void notify_fork(fork_phase phase) override;
+  bool always_ready(const descriptor_state* d) const noexcept override
+  {
+    return static_cast<const epoll_descriptor*>(d)->unpollable;
+  }
   void next_after_starved() noexcept;
   void buffers_returned() noexcept override;
 
@@ -413,6 +417,8 @@ void epoll_backend::start_op(descriptor_state* ds, io_op* o)
         starved = true; // readiness stays: the data is there, a buffer is not
         break;
       }
+      if (d->unpollable)
+        break; // stays ready: the next op tries again (no event would say when)
       if (d->ready.clear(clear_bits(dir), seen))
         break;
       // An event arrived during the syscall: its readiness is real, try again.
@@ -617,7 +623,9 @@ void epoll_backend::next_after_starved() noexcept
 // their deadlines must go first, or expiry could still reach them after they are freed.
 void epoll_backend::disarm_deadlines(op_queue& done) noexcept
 {
-  if (armed_deadlines_.load(std::memory_order_relaxed) == 0)
+  // Acquire: zero seen after expiry's decrement means expiry is done with the op (see
+  // expire_deadlines).
+  if (armed_deadlines_.load(std::memory_order_acquire) == 0)
     return;
   op_queue keep;
   std::lock_guard<std::mutex> dl(deadline_mutex_);
@@ -646,8 +654,16 @@ void epoll_backend::expire_deadlines(op_queue& ready) noexcept
   {
     io_op* o = static_cast<op_deadline&>(expired.front()).op;
     expired.pop_front();
-    armed_deadlines_.fetch_sub(1, std::memory_order_relaxed);
     epoll_descriptor* d = static_cast<epoll_descriptor*>(o->desc_);
+    // The count goes down only once this is done with o (see the end of the loop): a thread
+    // finishing o meanwhile (a close, a cancel) then still finds it non-zero, and waits for
+    // deadline_mutex_ before it touches o (disarm_deadlines), so o->desc_ and d hold here.
+    struct uncount
+    {
+      std::atomic<long>& armed;
+      // Release: pairs with disarm_deadlines' acquire; what this pass did to o comes first.
+      ~uncount() { armed.fetch_sub(1, std::memory_order_release); }
+    } done_with_o{armed_deadlines_};
     std::lock_guard<futex_mutex> lock(d->mutex);
     // Still parked (an op that was performed had its deadline disarmed before it could be
     // handed out, under deadline_mutex_, so it cannot be here).
@@ -828,15 +844,23 @@ void epoll_backend::notify_fork(fork_phase phase)
     throw boost::system::system_error(
         boost::system::error_code(err, boost::system::system_category()), "notify_fork");
   }
+  ::epoll_event ev{};
+  ev.events = EPOLLIN | EPOLLET;
+  ev.data.ptr = nullptr; // the wakeup eventfd, as in init()
+  if (::epoll_ctl(epfd, EPOLL_CTL_ADD, efd, &ev) < 0)
+  {
+    // Before anything changed: the child keeps the shared set, and knows it.
+    int err = errno;
+    ::close(efd);
+    ::close(epfd);
+    throw boost::system::system_error(
+        boost::system::error_code(err, boost::system::system_category()), "notify_fork");
+  }
   int old_epfd = epfd_;
   int old_efd = event_fd_;
   epfd_ = epfd;
   event_fd_ = efd;
-  wait_.attach(epfd_);
-  ::epoll_event ev{};
-  ev.events = EPOLLIN | EPOLLET;
-  ev.data.ptr = nullptr; // the wakeup eventfd, as in init()
-  wait_.control(EPOLL_CTL_ADD, event_fd_, &ev);
+  wait_.attach(epfd_); // its probe finds the new eventfd idle: no event is consumed
   // Relaxed: no other thread runs the context here; the next interrupt writes the new one.
   wakeup_pending_.store(false, std::memory_order_relaxed);
   {

@@ -281,10 +281,12 @@ void file_impl::adopt(int fd, bool fresh, boost::system::error_code& ec)
       return;
     }
     st->desc = sched_->io().register_descriptor(fd, ec);
-    if (ec == boost::system::errc::operation_not_permitted)
+    if (!ec && sched_->io().always_ready(st->desc))
     {
-      // epoll refuses descriptors it cannot poll (e.g. a directory): the pool still works.
-      ec = boost::system::error_code();
+      // epoll cannot poll it (a directory, a procfs file, a device without poll): its
+      // syscalls may block, so they go to the pool rather than the context's thread.
+      sched_->io().deregister_descriptor(st->desc);
+      st->desc = nullptr;
       st->via_pool = true;
     }
   }

@@ -108,6 +108,8 @@ public:
   // The scheduler is being destroyed: every op still owned by the backend is destroyed
   // without being invoked, after the kernel has let go of its memory.
   virtual void shutdown() noexcept = 0;
+  // The descriptor cannot be waited on (epoll refused it): every op on it is tried at once.
+  virtual bool always_ready(const descriptor_state*) const noexcept { return false; }
   // io_context::notify_fork. Throws system_error when the backend cannot follow a fork.
   virtual void notify_fork(fork_phase phase) = 0;
 };
