@@ -130,11 +130,11 @@ BOOST_AUTO_TEST_CASE(emit_after_close_leaves_a_send_that_already_completed)
   }
 }
 
-// A read that the close aborted waits in the run queue with its slot still connected. The
-// context reaps between the handlers that close and emit (its first handlers each get a reap
-// after them, and the server's pending read gives the reap something to look at): on epoll
-// that reap frees the closed socket's state, which the emit must then leave alone (under
-// ASan the slab pool poisons it; the epoll backend used to keep pointing at it).
+// A read that the close aborted waits in the run queue with its slot still connected, while
+// the closed socket's state is freed (on epoll at the close itself when no reap is in
+// progress, else at the next reap, which the handler between close and emit provides). The
+// emit must leave that state alone: under ASan the slab pool poisons it, and the epoll
+// backend used to keep pointing at it.
 BOOST_AUTO_TEST_CASE(emit_after_close_and_a_reap_leaves_the_aborted_read_alone)
 {
   connected_pair p;

@@ -25,6 +25,9 @@ void scheduler::abandon_all() noexcept
   for (;;)
   {
     op_queue doomed;
+    // Signal waits first: a signal another context delivers meanwhile finds no wait of
+    // this one's to complete; one it completed before lands in inject_, taken below.
+    signal_set_impl::abandon_waits(*this, doomed);
     {
       std::lock_guard<futex_mutex> lock(timer_mutex_);
       wheel_entry_list all;
@@ -49,8 +52,6 @@ void scheduler::abandon_all() noexcept
       for (parked_waiters& w : parked_lists_)
         doomed.push(w.waiting);
     }
-    // Signal waits sit in the process-wide registry, not here.
-    signal_set_impl::abandon_waits(*this, doomed);
     if (doomed.empty())
       break;
     doomed.destroy_all();
