@@ -102,7 +102,7 @@ public:
   }
   void assign(const protocol_type& p, native_handle_type fd, boost::system::error_code& ec)
   {
-    impl_.assign(p.type(), fd, ec);
+    impl_.assign(p.family(), p.type(), p.protocol(), fd, ec);
     if (!ec)
       protocol_ = p;
   }

@@ -106,6 +106,9 @@ private:
   void schedule() override { schedule_on(raw_op_executor<Executor>()); }
   void schedule_on(std::true_type) { raw_op_executor<Executor>::post(ex_, &runner_); }
   void schedule_on(std::false_type) { ex_.post(invoker(this), std::allocator<void>()); }
+  void reschedule() override { reschedule_on(raw_op_executor<Executor>()); }
+  void reschedule_on(std::true_type) { defer_op(ex_, &runner_); }
+  void reschedule_on(std::false_type) { schedule_on(std::false_type()); }
 
   Executor ex_;
   runner_op runner_;

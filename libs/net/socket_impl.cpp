@@ -6,6 +6,7 @@
 
 #include <cerrno>
 #include <fcntl.h>
+#include <netinet/in.h>
 #include <poll.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
@@ -78,21 +79,15 @@ socket_impl& socket_impl::operator=(socket_impl&& other) noexcept
   return *this;
 }
 
-void socket_impl::register_fd(int family, boost::system::error_code& ec)
+void socket_impl::register_fd(int family, int protocol, boost::system::error_code& ec)
 {
   if (!set_nonblocking(fd_))
   {
     ec = last_error();
     return;
   }
-  if (family < 0 && type_ == SOCK_STREAM)
-  {
-    // An accepted or adopted descriptor: one getsockopt to learn whether it is TCP.
-    ::socklen_t len = sizeof family;
-    if (::getsockopt(fd_, SOL_SOCKET, SO_DOMAIN, &family, &len) < 0)
-      family = -1; // not known to be TCP: the slower, always correct path
-  }
-  tcp_ = type_ == SOCK_STREAM && (family == AF_INET || family == AF_INET6);
+  tcp_ = type_ == SOCK_STREAM && (family == AF_INET || family == AF_INET6) &&
+         (protocol == 0 || protocol == IPPROTO_TCP);
   desc_ = sched_->io().register_descriptor(fd_, ec);
 }
 
@@ -111,7 +106,7 @@ void socket_impl::open(int family, int type, int protocol, boost::system::error_
   }
   fd_ = fd;
   type_ = type;
-  register_fd(family, ec);
+  register_fd(family, protocol, ec);
   if (ec)
   {
     close_fd(fd_);
@@ -120,7 +115,8 @@ void socket_impl::open(int family, int type, int protocol, boost::system::error_
   }
 }
 
-void socket_impl::assign(int type, int fd, boost::system::error_code& ec)
+void socket_impl::assign(int family, int type, int protocol, int fd,
+                         boost::system::error_code& ec)
 {
   if (fd_ >= 0)
   {
@@ -129,7 +125,7 @@ void socket_impl::assign(int type, int fd, boost::system::error_code& ec)
   }
   fd_ = fd;
   type_ = type;
-  register_fd(-1, ec);
+  register_fd(family, protocol, ec);
   if (ec)
   {
     fd_ = -1;

@@ -377,6 +377,11 @@ void scheduler::flush_private(thread_info& ti) noexcept
 {
   if (settle_work(ti) && out_of_work())
     stop();
+  // Relaxed: nobody asleep, nothing to hand on (run_one() and poll_one() loops skip the
+  // lock). A thread that went to sleep because this one was reaping raised the count
+  // under mutex_ before this thread took it to end that reap, so it is seen here.
+  if (ti.private_q.empty() && sleepers_.load(std::memory_order_relaxed) == 0)
+    return;
   std::unique_lock<futex_mutex> lock(mutex_);
   if (!ti.private_q.empty())
   {

@@ -50,6 +50,18 @@ struct raw_op_executor<erased_executor> : std::true_type
   }
 };
 
+// Queues o on ex as a continuation of the handler running now: an io_context keeps it on
+// the calling thread (defer); other executors queue it as a post.
+template <class Executor>
+void defer_op(const Executor& ex, dual_op* o)
+{
+  raw_op_executor<Executor>::post(ex, o);
+}
+inline void defer_op(const io_context::executor_type& ex, dual_op* o)
+{
+  ex.context().impl().post_continuation(o);
+}
+
 // Completes o on ex with dispatch semantics: inline when this thread already runs ex's
 // handlers, queued on ex otherwise. o's completion must only test owner for null.
 template <class Executor>

@@ -39,7 +39,7 @@ public:
   int type() const noexcept { return type_; }
 
   void open(int family, int type, int protocol, boost::system::error_code& ec);
-  void assign(int type, int fd, boost::system::error_code& ec);
+  void assign(int family, int type, int protocol, int fd, boost::system::error_code& ec);
   void close(boost::system::error_code& ec);
   int release(boost::system::error_code& ec);
   void cancel(boost::system::error_code& ec);
@@ -87,7 +87,7 @@ public:
   void post_immediate(io_op* o, const boost::system::error_code& ec);
 
 private:
-  void register_fd(int family, boost::system::error_code& ec); // family -1: ask the socket
+  void register_fd(int family, int protocol, boost::system::error_code& ec);
   bool wait_ready(short events, boost::system::error_code& ec);
   void restore_native_non_blocking() noexcept;
   // The retry loop of the synchronous transfers (libs/net/socket_transfer.cpp).
@@ -103,8 +103,9 @@ private:
   // The user cleared O_NONBLOCK through native_non_blocking(false); every other path keeps
   // the descriptor non-blocking.
   bool native_blocking_ = false;
-  // AF_INET or AF_INET6 and SOCK_STREAM: its ops may take a short transfer for an empty
-  // queue (io_op::drained).
+  // TCP (AF_INET or AF_INET6, SOCK_STREAM, protocol TCP or the default): its ops may take
+  // a short transfer for an empty queue (io_op::drained). Not SCTP, whose reads stop at
+  // message boundaries.
   bool tcp_ = false;
 };
 

@@ -110,6 +110,11 @@ protected:
   // Queues the runner on the inner executor. Called with scheduled_ == true; the runner,
   // when it runs, calls run(), or abandon() if the executor destroys it unrun.
   virtual void schedule() = 0;
+  // The runner queuing itself again (a batch done with more to come, a producer caught
+  // mid-push, a handler that threw): a continuation of the handler running now, as in
+  // Asio's strand, which an executor that tells the two apart (io_context's defer) keeps on
+  // this thread rather than handing to a sleeping one.
+  virtual void reschedule() { schedule(); }
 
   // The runner. Holds the reference taken when the strand was scheduled and hands it on:
   // to the re-posted runner, or back (release) when the strand goes idle.
@@ -154,7 +159,7 @@ private:
       ~on_throw()
       {
         if (armed)
-          self->schedule();
+          self->reschedule();
       }
     } guard{this, true};
 
@@ -168,7 +173,7 @@ private:
         if (++n < batch_limit || queue_.empty())
           continue;
         guard.armed = false;
-        schedule();
+        reschedule();
         return false;
       }
       if (busy)
@@ -176,7 +181,7 @@ private:
         // A producer is between its two steps; come back after others had their turn
         // rather than spin on a thread that may have been preempted.
         guard.armed = false;
-        schedule();
+        reschedule();
         return false;
       }
       // Empty: go idle. From here on another thread may own the strand: touch nothing but

@@ -55,7 +55,7 @@ public:
   // and a zero-byte read means eof.
   void assign(native_handle_type fd, boost::system::error_code& ec)
   {
-    impl_.assign(SOCK_STREAM, fd, ec);
+    impl_.assign(AF_UNSPEC, SOCK_STREAM, 0, fd, ec); // a byte stream of no known family
   }
 
   bool is_open() const noexcept { return impl_.is_open(); }
