@@ -223,29 +223,32 @@ private:
   std::atomic<long> armed_deadlines_{0};
 };
 
-bool epoll_backend::init(boost::system::error_code& ec)
+// A new epoll set with the wakeup eventfd registered in it (a null data.ptr names it): what
+// a context starts with, and what a forked child gets (notify_fork). On failure neither is
+// left open, and ec says why.
+bool open_epoll_set(int& epfd, int& efd, boost::system::error_code& ec) noexcept
 {
-  epfd_ = ::epoll_create1(EPOLL_CLOEXEC);
-  if (epfd_ < 0)
-  {
-    ec.assign(errno, boost::system::system_category());
-    return false;
-  }
-  wait_.attach(epfd_); // probes before anything is registered
-  event_fd_ = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-  if (event_fd_ < 0)
-  {
-    ec.assign(errno, boost::system::system_category());
-    return false;
-  }
+  epfd = ::epoll_create1(EPOLL_CLOEXEC);
+  efd = epfd < 0 ? -1 : ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
   ::epoll_event ev{};
   ev.events = EPOLLIN | EPOLLET;
-  ev.data.ptr = nullptr; // nullptr names the wakeup eventfd
-  if (wait_.control(EPOLL_CTL_ADD, event_fd_, &ev) < 0)
-  {
-    ec.assign(errno, boost::system::system_category());
+  ev.data.ptr = nullptr;
+  if (efd >= 0 && ::epoll_ctl(epfd, EPOLL_CTL_ADD, efd, &ev) == 0)
+    return true;
+  ec.assign(errno, boost::system::system_category());
+  if (efd >= 0)
+    ::close(efd);
+  if (epfd >= 0)
+    ::close(epfd);
+  epfd = efd = -1;
+  return false;
+}
+
+bool epoll_backend::init(boost::system::error_code& ec)
+{
+  if (!open_epoll_set(epfd_, event_fd_, ec))
     return false;
-  }
+  wait_.attach(epfd_); // its probe finds the new eventfd idle: no event is consumed
   return true;
 }
 
@@ -832,30 +835,10 @@ void epoll_backend::notify_fork(fork_phase phase)
 {
   if (phase != fork_phase::child)
     return;
-  int epfd = ::epoll_create1(EPOLL_CLOEXEC);
-  if (epfd < 0)
-    throw boost::system::system_error(
-        boost::system::error_code(errno, boost::system::system_category()), "notify_fork");
-  int efd = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-  if (efd < 0)
-  {
-    int err = errno;
-    ::close(epfd);
-    throw boost::system::system_error(
-        boost::system::error_code(err, boost::system::system_category()), "notify_fork");
-  }
-  ::epoll_event ev{};
-  ev.events = EPOLLIN | EPOLLET;
-  ev.data.ptr = nullptr; // the wakeup eventfd, as in init()
-  if (::epoll_ctl(epfd, EPOLL_CTL_ADD, efd, &ev) < 0)
-  {
-    // Before anything changed: the child keeps the shared set, and knows it.
-    int err = errno;
-    ::close(efd);
-    ::close(epfd);
-    throw boost::system::system_error(
-        boost::system::error_code(err, boost::system::system_category()), "notify_fork");
-  }
+  int epfd, efd;
+  boost::system::error_code ec;
+  if (!open_epoll_set(epfd, efd, ec))
+    throw boost::system::system_error(ec, "notify_fork"); // nothing changed: still shared
   int old_epfd = epfd_;
   int old_efd = event_fd_;
   epfd_ = epfd;

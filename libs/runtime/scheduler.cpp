@@ -218,22 +218,17 @@ __attribute__((noinline)) void scheduler::share(op* o)
   wake_one_locked(lock);
 }
 
+// Asio's continuation (defer, or a strand's runner queuing itself again): from a runner it
+// stays on this thread and runs after the current handler, with no lock and no wakeup.
 void scheduler::post_continuation(op* o)
 {
   if (thread_info* ti = find_thread_info(this))
   {
-    post_continuation(*ti, o);
+    ++ti->private_work;
+    ti->private_q.push(o);
     return;
   }
   inject(o, true);
-}
-
-// Asio's continuation (defer, or the next step of the handler running now): it stays on
-// this thread and runs after the current handler, with no lock and no wakeup.
-void scheduler::post_continuation(thread_info& ti, op* o)
-{
-  ++ti.private_work;
-  ti.private_q.push(o);
 }
 
 void scheduler::post_completion(op* o)

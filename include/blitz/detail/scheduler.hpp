@@ -222,7 +222,6 @@ private:
   void wake_one_locked(std::unique_lock<futex_mutex>& lock);
   void inject(op* o, bool carries_work);
   void take_injected(thread_info& ti) noexcept;
-  void post_continuation(thread_info& ti, op* o);
   void share(op* o);
   void hand_on_locked(std::unique_lock<futex_mutex>& lock);
   bool out_of_work() const noexcept;
